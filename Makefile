@@ -1,0 +1,59 @@
+# Two commands set everything up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+
+.PHONY: demo test lint format bench bench-quick docs fuzz clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# Stamps: reinstall only when the package metadata changes.
+$(VENV)/.installed: setup.py pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[plot]"
+	touch $@
+
+$(VENV)/.installed-test: setup.py pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@
+
+$(VENV)/.installed-docs: setup.py pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[test,docs]"
+	touch $@
+
+$(VENV)/.installed-bench: setup.py pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[bench]"
+	touch $@
+
+demo: $(VENV)/.installed
+	$(PY) -m sklearn_linsgd --out demo_output
+
+test: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(PY) -m pytest
+
+fuzz: $(VENV)/.installed-test
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/test_fuzz.py
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(VENV)/.installed-bench
+	$(PY) -m benchmarks.run
+
+bench-quick: $(VENV)/.installed-bench
+	$(PY) -m benchmarks.run --quick
+
+docs: $(VENV)/.installed-docs
+	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info docs/_build docs/auto_examples

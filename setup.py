@@ -1,0 +1,51 @@
+"""Package metadata for sklearn_linsgd."""
+
+from setuptools import find_packages, setup
+
+with open("README.md", encoding="utf-8") as f:
+    long_description = f.read()
+
+extras = {
+    "plot": ["matplotlib>=3.5"],
+    "dask": ["dask[array]>=2024.1", "distributed>=2024.1", "dask-ml>=2024.4"],
+    "test": [
+        "pytest>=7",
+        "pandas>=1.5",
+        "ruff>=0.5",
+        "matplotlib>=3.5",
+        "hypothesis>=6",
+        "threadpoolctl>=3",
+        "joblib>=1.2",
+        "skops>=0.9",
+    ],
+    "docs": [
+        "sphinx>=7",
+        "numpydoc>=1.6",
+        "sphinx-gallery>=0.15",
+        "pydata-sphinx-theme>=0.15",
+        "matplotlib>=3.5",
+        "pillow",
+    ],
+}
+extras["bench"] = ["matplotlib>=3.5", "threadpoolctl>=3", "psutil>=5"]
+
+setup(
+    name="sklearn_linsgd",
+    version="0.1.0",
+    description=(
+        "scikit-learn compatible multiclass linear SVM and softmax classifiers "
+        "trained by mini-batch SGD"
+    ),
+    long_description=long_description,
+    long_description_content_type="text/markdown",
+    license="BSD-3-Clause",
+    packages=find_packages(include=["sklearn_linsgd", "sklearn_linsgd.*"]),
+    python_requires=">=3.9",
+    install_requires=["numpy>=1.22", "scipy>=1.8", "scikit-learn>=1.6"],
+    extras_require=extras,
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "License :: OSI Approved :: BSD License",
+        "Topic :: Scientific/Engineering :: Artificial Intelligence",
+    ],
+)

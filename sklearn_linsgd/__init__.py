@@ -1,0 +1,15 @@
+"""Multiclass linear classifiers trained by mini-batch SGD, for scikit-learn."""
+
+from . import schedules
+from ._classes import LinearSVMSGD, SoftmaxSGD
+from ._sgd import DivergenceError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DivergenceError",
+    "LinearSVMSGD",
+    "SoftmaxSGD",
+    "schedules",
+    "__version__",
+]

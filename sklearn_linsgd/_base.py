@@ -1,0 +1,611 @@
+"""The shared estimator: validation, labels, and the fit / partial_fit wiring.
+
+This is the one place that turns a loss name and a schedule specification into
+the plain callables that the optimizer loop (:mod:`._sgd`) runs.
+"""
+
+import math
+import time
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model._base import LinearClassifierMixin
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state, compute_class_weight
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets, unique_labels
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
+
+from . import _sgd, schedules
+from ._losses import decision_scores, penalty_value
+
+NAMED_SCHEDULES = (
+    "constant",
+    "optimal",
+    "invscaling",
+    "adaptive",
+    "step",
+    "exponential",
+    "cosine",
+)
+
+
+class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
+    """Common machinery of :class:`LinearSVMSGD` and :class:`SoftmaxSGD`.
+
+    Subclasses set ``_loss_grad`` (a kernel from :mod:`._losses`) through
+    :meth:`_make_loss_grad`. Not meant to be used directly.
+    """
+
+    _parameter_constraints: dict = {
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "fit_intercept": ["boolean"],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"full"})],
+        "learning_rate": [
+            StrOptions(set(NAMED_SCHEDULES)),
+            Interval(Real, 0, None, closed="neither"),
+            callable,
+        ],
+        "eta0": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, None, None, closed="neither")],
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "nesterov": ["boolean"],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, None, None, closed="neither"), None],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "average": [Interval(Integral, 0, None, closed="left"), "boolean"],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+        "warm_start": ["boolean"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        alpha=1e-4,
+        penalty="l2",
+        l1_ratio=0.15,
+        fit_intercept=True,
+        batch_size=256,
+        learning_rate="adaptive",
+        eta0=0.1,
+        power_t=0.5,
+        momentum=0.0,
+        nesterov=False,
+        max_iter=1000,
+        tol=1e-4,
+        n_iter_no_change=5,
+        early_stopping=False,
+        validation_fraction=0.1,
+        shuffle=True,
+        random_state=None,
+        average=False,
+        class_weight=None,
+        warm_start=False,
+        verbose=0,
+    ):
+        self.alpha = alpha
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.eta0 = eta0
+        self.power_t = power_t
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.average = average
+        self.class_weight = class_weight
+        self.warm_start = warm_start
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ tags
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    # -------------------------------------------------------- configuration
+    def _make_loss_grad(self):
+        """Return ``loss_grad(coef, intercept, X, y, sample_weight)``."""
+        raise NotImplementedError
+
+    def _check_params(self, for_partial_fit=False):
+        """Rules that tie several parameters together."""
+        if self.learning_rate == "optimal" and self.alpha == 0:
+            raise ValueError(
+                "alpha must be > 0 with learning_rate='optimal', whose step is "
+                "1 / (alpha * (t0 + t)); use alpha > 0 or another learning_rate."
+            )
+        if for_partial_fit and self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight 'balanced' is not supported for partial_fit: it needs "
+                "the class frequencies of the whole data. Compute them once with "
+                "sklearn.utils.compute_class_weight('balanced', classes=classes, "
+                "y=y) on the full target (or a large sample of it) and pass the "
+                "result as a dict: class_weight=dict(zip(classes, weights))."
+            )
+        schedule, _ = self._schedule(steps_per_epoch=1)
+        if isinstance(schedule, schedules.ReduceOnPlateau) and (
+            schedule.mode == "max" and (for_partial_fit or not self.early_stopping)
+        ):
+            raise ValueError(
+                "ReduceOnPlateau(mode='max') monitors the validation score, which "
+                "exists only in fit with early_stopping=True; use mode='min' to "
+                "monitor the training objective."
+            )
+
+    def _l1_ratio(self):
+        return {"l2": 0.0, "l1": 1.0, "elasticnet": self.l1_ratio, None: 0.0}[
+            self.penalty
+        ]
+
+    def _effective_alpha(self):
+        return 0.0 if self.penalty is None else float(self.alpha)
+
+    def _schedule(self, steps_per_epoch):
+        """Turn ``learning_rate`` into ``(schedule, plateau or None)``.
+
+        Named epoch-based schedules count epochs of ``steps_per_epoch`` updates
+        (one ``partial_fit`` call is one epoch).
+        """
+        lr, eta0 = self.learning_rate, self.eta0
+        if isinstance(lr, str):
+            if lr == "constant":
+                sched = schedules.Constant(eta0)
+            elif lr == "optimal":
+                sched = schedules.Optimal(alpha=self._effective_alpha() or self.alpha)
+            elif lr == "invscaling":
+                sched = schedules.InverseScaling(eta0, power_t=self.power_t)
+            elif lr == "adaptive":
+                sched = schedules.ReduceOnPlateau(
+                    schedules.Constant(eta0),
+                    factor=0.2,
+                    patience=self.n_iter_no_change,
+                    tol=self.tol if self.tol is not None else 0.0,
+                    mode="max" if self.early_stopping else "min",
+                )
+            elif lr == "step":
+                sched = schedules.StepDecay(
+                    eta0, factor=0.5, step_size=10, steps_per_epoch=steps_per_epoch
+                )
+            elif lr == "exponential":
+                sched = schedules.ExponentialDecay(
+                    eta0, decay_rate=0.95, steps_per_epoch=steps_per_epoch
+                )
+            else:  # "cosine"
+                sched = schedules.CosineDecay(
+                    eta0, decay_steps=self.max_iter, steps_per_epoch=steps_per_epoch
+                )
+        elif isinstance(lr, Real):
+            sched = schedules.Constant(float(lr))
+        else:
+            sched = lr
+        if hasattr(sched, "validate"):
+            sched.validate()
+        plateau = sched if isinstance(sched, schedules.ReduceOnPlateau) else None
+        return sched, plateau
+
+    def _update_config(self, n_samples_hint=None):
+        average = self.average
+        if average is True:
+            start = 1
+        elif average is False or average is None:
+            start = None
+        else:
+            start = max(int(average), 1)
+        return _sgd.UpdateConfig(
+            alpha=self._effective_alpha(),
+            l1_ratio=self._l1_ratio(),
+            fit_intercept=bool(self.fit_intercept),
+            momentum=float(self.momentum),
+            nesterov=bool(self.nesterov),
+            average_start=start,
+        )
+
+    # ---------------------------------------------------------------- data
+    def _n_rows(self, n_classes):
+        return 1 if n_classes == 2 else n_classes
+
+    def _encode(self, y, classes):
+        """Class indices of ``y``; ValueError for labels outside ``classes``."""
+        unknown = np.setdiff1d(unique_labels(y), classes)
+        if unknown.size:
+            raise ValueError(
+                f"y contains labels {unknown.tolist()} that are not in classes "
+                f"{classes.tolist()}. Pass every label that can occur in "
+                "`classes` on the first call to partial_fit."
+            )
+        return np.searchsorted(classes, y)
+
+    def _weights(self, sample_weight, X, y_ind, classes, y):
+        sw = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
+        if self.class_weight is not None:
+            cw = compute_class_weight(self.class_weight, classes=classes, y=y)
+            sw = sw * cw.astype(X.dtype)[y_ind]
+        elif sample_weight is None:
+            return sw
+        return np.ascontiguousarray(sw, dtype=X.dtype)
+
+    def _rng(self, t):
+        """A generator for the call that starts at update ``t``."""
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        return np.random.default_rng([seed, int(t)])
+
+    # ---------------------------------------------------------- public API
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model with mini-batch SGD for up to ``max_iter`` epochs.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data. float32 and float64 are kept as they are; C-contiguous
+            arrays and CSR matrices are never copied whole.
+        y : array-like of shape (n_samples,)
+            Target labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; class weights are folded into them.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        self._check_params()
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse="csr",
+            dtype=[np.float64, np.float32],
+            reset=True,
+        )
+        check_classification_targets(y)
+        classes = np.unique(y)
+        if classes.size < 2:
+            raise ValueError(
+                "The number of classes has to be greater than one; got "
+                f"{classes.size} class ({classes.tolist()}). A classifier needs "
+                "samples of at least two classes."
+            )
+        y_ind = np.searchsorted(classes, y)
+        sw = self._weights(sample_weight, X, y_ind, classes, y)
+        if not sw.sum() > 0:
+            raise ValueError("sample_weight must have a positive sum.")
+
+        n_samples, n_features = X.shape
+        n_rows = self._n_rows(classes.size)
+        warm = self.warm_start and hasattr(self, "_opt_state")
+        if warm:
+            if getattr(self, "coef_", np.empty(0)).shape != (n_rows, n_features) or (
+                not np.array_equal(self.classes_, classes)
+            ):
+                raise ValueError(
+                    "warm_start=True reuses the previous solution, which has "
+                    f"classes {self.classes_.tolist()} and {self.coef_.shape[1]} "
+                    "features; fit with the same classes and features, or set "
+                    "warm_start=False."
+                )
+            prev = self._opt_state
+            coef = prev["coef"].astype(X.dtype)
+            intercept = prev["intercept"].astype(X.dtype)
+            t0 = prev["t"]
+        else:
+            coef = np.zeros((n_rows, n_features), dtype=X.dtype)
+            intercept = np.zeros(n_rows, dtype=X.dtype)
+            t0 = 0
+        state = _sgd.init_state(coef, intercept, momentum=self.momentum, t=t0)
+        rng = self._rng(t0)
+
+        # Early stopping holds out a stratified split; rows are masked out of
+        # training by index (or by zero weight for a single batch), never copied.
+        train_idx = np.arange(n_samples)
+        validation_score = None
+        if self.early_stopping:
+            train_idx, val_idx = self._validation_split(y_ind, rng)
+            validation_score = _accuracy_scorer(X[val_idx], y_ind[val_idx], sw[val_idx])
+
+        batch_size = self.batch_size
+        single_batch = batch_size == "full" or train_idx.size <= batch_size
+        if single_batch:
+            if self.early_stopping:
+                sw = sw.copy()
+                sw[val_idx] = 0
+            batch_size = n_samples
+            n_batches = 1
+        else:
+            n_batches = math.ceil(train_idx.size / batch_size)
+        schedule, plateau = self._schedule(steps_per_epoch=n_batches)
+
+        def make_batches(epoch):
+            if single_batch:
+                return [slice(None)]
+            order = rng.permutation(train_idx) if self.shuffle else train_idx
+            return (order[i : i + batch_size] for i in range(0, order.size, batch_size))
+
+        buffer = None
+        if isinstance(X, np.ndarray) and not single_batch:
+            buffer = np.empty((batch_size, n_features), dtype=X.dtype)
+
+        self.classes_ = classes
+        self.loss_curve_ = []
+        try:
+            result = _sgd.sgd_epochs(
+                state,
+                X,
+                y_ind,
+                sw,
+                make_batches,
+                loss_grad=self._make_loss_grad(),
+                schedule=schedule,
+                config=self._update_config(),
+                max_iter=self.max_iter,
+                tol=self.tol,
+                n_iter_no_change=self.n_iter_no_change,
+                plateau=plateau,
+                validation_score=validation_score,
+                verbose=self.verbose,
+                buffer=buffer,
+            )
+        except _sgd.DivergenceError:
+            self._store(state)
+            raise
+        self._store(state)
+        self.n_iter_ = result["n_iter"]
+        self.loss_curve_ = result["loss_curve"]
+        if self.early_stopping:
+            self.validation_scores_ = result["validation_scores"]
+            self.best_validation_score_ = result["best_validation_score"]
+        if self.tol is not None and not result["stopped"]:
+            warnings.warn(
+                f"Maximum number of epochs ({self.max_iter}) reached before the "
+                "stopping rule was met. Consider increasing max_iter, or a larger "
+                "tol.",
+                ConvergenceWarning,
+            )
+        return self
+
+    def _validation_split(self, y_ind, rng):
+        seed = int(rng.integers(np.iinfo(np.int32).max))
+        try:
+            train_idx, val_idx = train_test_split(
+                np.arange(y_ind.size),
+                test_size=self.validation_fraction,
+                stratify=y_ind,
+                random_state=seed,
+            )
+        except ValueError as exc:
+            raise ValueError(
+                f"early_stopping could not hold out a stratified validation split "
+                f"of validation_fraction={self.validation_fraction}: {exc} Use more "
+                "data, a larger validation_fraction, or early_stopping=False."
+            ) from exc
+        return np.sort(train_idx), val_idx
+
+    def _store(self, state):
+        """Publish the optimizer state as fitted attributes."""
+        coef, intercept = _sgd.effective_params(state)
+        self.coef_ = coef.copy()
+        self.intercept_ = intercept.copy()
+        self.t_ = int(state["t"])
+        self._opt_state = state
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Make one pass of mini-batch SGD over the given chunk.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A chunk of training data.
+        y : array-like of shape (n_samples,)
+            Its labels; all must be in ``classes``.
+        classes : array-like of shape (n_classes,), default=None
+            Every label of the whole data. Required on the first call; later
+            calls may repeat it (it must then be the same).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; class weights are folded into them.
+
+        Returns
+        -------
+        self : object
+            The updated estimator. The step counter ``t_`` continues across calls.
+        """
+        self._check_params(for_partial_fit=True)
+        first_call = not hasattr(self, "_opt_state")
+        if first_call and classes is None:
+            raise ValueError(
+                "classes must be passed on the first call to partial_fit: give "
+                "every label of the whole data, e.g. classes=np.unique(y_all)."
+            )
+        if classes is not None:
+            classes = unique_labels(classes)
+            if not first_call and not np.array_equal(self.classes_, classes):
+                raise ValueError(
+                    f"`classes={classes.tolist()}` is not the same as on the first "
+                    f"call to partial_fit, was: {self.classes_.tolist()}. Pass the "
+                    "same classes on every call, or call fit to start over."
+                )
+            if classes.size < 2:
+                raise ValueError(
+                    "The number of classes has to be greater than one; got "
+                    f"classes={classes.tolist()}."
+                )
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse="csr",
+            dtype=[np.float64, np.float32],
+            reset=first_call,
+        )
+        if first_call:
+            self.classes_ = classes
+            n_rows = self._n_rows(classes.size)
+            zeros = np.zeros((n_rows, X.shape[1]), dtype=X.dtype)
+            state = _sgd.init_state(zeros, zeros[:, 0], momentum=self.momentum)
+            state["plateau"] = None
+            self._store(state)
+            self.loss_curve_ = []
+        state = self._opt_state
+        if self.momentum and state["velocity_coef"] is None:
+            state["velocity_coef"] = np.zeros_like(state["coef"])
+            state["velocity_intercept"] = np.zeros_like(state["intercept"])
+        dtype = state["coef"].dtype
+        if X.dtype != dtype:
+            X = X.astype(dtype)
+        y_ind = self._encode(y, self.classes_)
+        sw = self._weights(sample_weight, X, y_ind, self.classes_, y)
+
+        n_samples = X.shape[0]
+        batch_size = n_samples if self.batch_size == "full" else self.batch_size
+        if n_samples <= batch_size:
+            batches = [slice(None)]
+        else:
+            rng = self._rng(state["t"])
+            order = rng.permutation(n_samples) if self.shuffle else np.arange(n_samples)
+            batches = [order[i : i + batch_size] for i in range(0, n_samples, batch_size)]
+        schedule, plateau = self._schedule(steps_per_epoch=len(batches))
+        buffer = None
+        if isinstance(X, np.ndarray) and len(batches) > 1:
+            buffer = np.empty((batch_size, X.shape[1]), dtype=dtype)
+        start = time.time()
+        try:
+            objective = _sgd.sgd_pass(
+                state,
+                X,
+                y_ind,
+                sw,
+                batches,
+                loss_grad=self._make_loss_grad(),
+                schedule=schedule,
+                config=self._update_config(),
+                epoch=len(self.loss_curve_) + 1,
+                buffer=buffer,
+            )
+        finally:
+            self._store(state)
+        self.loss_curve_.append(objective)
+        self.n_iter_ = 1
+        if plateau is not None and np.isfinite(objective):
+            pstate = state.get("plateau") or plateau.init_state()
+            state["plateau"] = plateau.update(pstate, objective)
+            state["lr_scale"] = state["plateau"]["scale"]
+        if self.verbose:
+            print(
+                f"-- Pass {len(self.loss_curve_)}, objective: {objective:.6g}, "
+                f"step size: {float(schedule(state['t'])) * state['lr_scale']:.3g}, "
+                f"updates: {state['t']}, elapsed: {time.time() - start:.2f} s",
+                flush=True,
+            )
+        return self
+
+    def objective(self, X, y, sample_weight=None):
+        """Return the training objective ``J(W, b)`` at the current parameters.
+
+        ``J = sum_i w_i L_i / sum_i w_i + alpha * R(W)``, with class weights
+        folded into ``w_i``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        objective : float
+        """
+        check_is_fitted(self)
+        value, _, _ = self._objective_and_gradient(X, y, sample_weight)
+        return value
+
+    def _objective_and_gradient(
+        self, X, y, sample_weight=None, coef=None, intercept=None
+    ):
+        """``J`` and its (sub)gradient w.r.t. ``coef_`` and ``intercept_``.
+
+        ``coef`` and ``intercept`` default to the fitted ones. The L1 part uses
+        the subgradient ``sign(W)``; the intercept gradient is zero when
+        ``fit_intercept=False`` is not taken into account (it is the gradient of
+        ``J`` in ``intercept``).
+        """
+        X = validate_data(
+            self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False
+        )
+        y = np.asarray(y)
+        y_ind = self._encode(y, self.classes_)
+        sw = self._weights(sample_weight, X, y_ind, self.classes_, y)
+        coef = self.coef_ if coef is None else coef
+        intercept = self.intercept_ if intercept is None else intercept
+        loss, grad_coef, grad_intercept = self._make_loss_grad()(
+            coef, intercept, X, y_ind, sw
+        )
+        from ._losses import penalty_subgradient
+
+        alpha, l1_ratio = self._effective_alpha(), self._l1_ratio()
+        value = loss + penalty_value(coef, alpha, l1_ratio)
+        grad_coef = grad_coef + penalty_subgradient(coef, alpha, l1_ratio)
+        return value, grad_coef, grad_intercept
+
+    def decision_function(self, X):
+        """Signed scores of each class.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            With two classes, the score of ``classes_[1]`` (positive means
+            ``classes_[1]``); otherwise one column per class.
+        """
+        check_is_fitted(self)
+        return super().decision_function(X)
+
+    def predict(self, X):
+        """Predict class labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        return super().predict(X)
+
+
+def _accuracy_scorer(X_val, y_val, sw_val):
+    """``(coef, intercept) -> weighted accuracy`` on a held-out split."""
+
+    def score(coef, intercept):
+        scores = decision_scores(coef, intercept, X_val)
+        pred = (scores[:, 0] > 0).astype(int) if scores.shape[1] == 1 else scores.argmax(1)
+        return float(np.average(pred == y_val, weights=sw_val))
+
+    return score

@@ -1,0 +1,184 @@
+"""Vectorized loss and gradient kernels (dense and CSR).
+
+Every kernel follows one contract::
+
+    loss, grad_coef, grad_intercept = loss_grad(coef, intercept, X, y, sample_weight)
+
+* ``coef`` has shape ``(n_rows, n_features)`` where ``n_rows`` is the number of
+  classes, or 1 for the binary models; ``intercept`` has shape ``(n_rows,)``.
+* ``y`` holds class *indices* (``0 .. n_classes - 1``); for the binary models
+  index 1 is the positive class (``t = +1``).
+* ``loss`` is the weighted mean data loss ``sum_i w_i L_i / sum_i w_i`` and the
+  gradients are those of that mean, shaped like the parameters.
+
+The scores ``X @ coef.T + intercept`` are computed once and reused for the loss
+and for the gradient. The penalty is handled by separate small functions, so
+that the optimizer can apply it as a gradient (L2) or as a proximal step (L1).
+
+This module imports numpy only.
+"""
+
+import numpy as np
+
+
+def decision_scores(coef, intercept, X):
+    """Return the scores ``X @ coef.T + intercept`` of shape (n_samples, n_rows)."""
+    scores = np.asarray(X @ coef.T)
+    scores += intercept
+    return scores
+
+
+def hinge_scores_grad(scores, y, margin=1.0):
+    """Per-sample hinge loss and its derivative with respect to the scores.
+
+    Multiclass (Weston-Watkins): ``L_i = sum_{j != y_i} max(0, s_j - s_{y_i} +
+    margin)``. Binary (one score column): ``L_i = max(0, margin - t_i f_i)``
+    with ``t_i = 2 y_i - 1``; as in scikit-learn's ``Hinge``, the subgradient
+    ``-t_i`` is used where ``t_i f_i <= margin``.
+
+    Parameters
+    ----------
+    scores : ndarray of shape (n_samples, n_rows)
+    y : ndarray of shape (n_samples,)
+        Class indices.
+    margin : float, default=1.0
+
+    Returns
+    -------
+    loss : ndarray of shape (n_samples,)
+    dscores : ndarray of shape (n_samples, n_rows)
+    """
+    n_samples, n_rows = scores.shape
+    if n_rows == 1:
+        t = (2 * y - 1).astype(scores.dtype)
+        z = margin - t * scores[:, 0]
+        loss = np.maximum(z, 0)
+        dscores = np.where(z >= 0, -t, 0).astype(scores.dtype)[:, None]
+        return loss, dscores
+    rows = np.arange(n_samples)
+    margins = scores - scores[rows, y][:, None]
+    margins += margin
+    margins[rows, y] = 0
+    active = margins > 0
+    loss = np.where(active, margins, 0).sum(axis=1)
+    dscores = active.astype(scores.dtype)
+    dscores[rows, y] = -dscores.sum(axis=1)
+    return loss, dscores
+
+
+def log_scores_grad(scores, y):
+    """Per-sample cross-entropy loss and its derivative with respect to the scores.
+
+    Multiclass: ``L_i = logsumexp(s_i) - s_{i, y_i}`` (softmax cross-entropy).
+    Binary (one score column): ``L_i = log(1 + exp(-t_i f_i))``. Both are
+    computed stably.
+
+    Parameters
+    ----------
+    scores : ndarray of shape (n_samples, n_rows)
+    y : ndarray of shape (n_samples,)
+        Class indices.
+
+    Returns
+    -------
+    loss : ndarray of shape (n_samples,)
+    dscores : ndarray of shape (n_samples, n_rows)
+    """
+    n_samples, n_rows = scores.shape
+    if n_rows == 1:
+        t = (2 * y - 1).astype(scores.dtype)
+        z = -t * scores[:, 0]
+        loss = np.logaddexp(0, z)
+        # sigmoid(z) = exp(z - log(1 + exp(z))), stable for any z
+        dscores = (-t * np.exp(z - loss))[:, None]
+        return loss, dscores
+    rows = np.arange(n_samples)
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    proba = np.exp(shifted)
+    sum_exp = proba.sum(axis=1)
+    loss = np.log(sum_exp) - shifted[rows, y]
+    proba /= sum_exp[:, None]
+    proba[rows, y] -= 1
+    return loss, proba
+
+
+def _loss_grad(scores_grad, coef, intercept, X, y, sample_weight):
+    scores = decision_scores(coef, intercept, X)
+    loss_i, dscores = scores_grad(scores, y)
+    weights = sample_weight / sample_weight.sum()
+    loss = float(loss_i @ weights)
+    dscores *= weights[:, None]
+    if isinstance(X, np.ndarray):
+        grad_coef = dscores.T @ X
+    else:
+        grad_coef = np.asarray((X.T @ dscores).T)
+    grad_intercept = dscores.sum(axis=0)
+    return loss, grad_coef.astype(coef.dtype, copy=False), grad_intercept
+
+
+def hinge_loss_grad(coef, intercept, X, y, sample_weight, margin=1.0):
+    """Weighted mean hinge loss and its gradient.
+
+    Parameters
+    ----------
+    coef : ndarray of shape (n_rows, n_features)
+    intercept : ndarray of shape (n_rows,)
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+        Class indices.
+    sample_weight : ndarray of shape (n_samples,)
+        Non-negative weights with a positive sum.
+    margin : float, default=1.0
+
+    Returns
+    -------
+    loss : float
+    grad_coef : ndarray of shape (n_rows, n_features)
+    grad_intercept : ndarray of shape (n_rows,)
+    """
+    return _loss_grad(
+        lambda s, y: hinge_scores_grad(s, y, margin),
+        coef,
+        intercept,
+        X,
+        y,
+        sample_weight,
+    )
+
+
+def log_loss_grad(coef, intercept, X, y, sample_weight):
+    """Weighted mean cross-entropy loss and its gradient.
+
+    Parameters and returns as in :func:`hinge_loss_grad`.
+    """
+    return _loss_grad(log_scores_grad, coef, intercept, X, y, sample_weight)
+
+
+def penalty_value(coef, alpha, l1_ratio):
+    """Return ``alpha * R(coef)`` for the elastic-net family.
+
+    ``R(W) = (1 - l1_ratio) * 0.5 * ||W||_F^2 + l1_ratio * |W|_1``: ``l1_ratio=0``
+    is L2, ``l1_ratio=1`` is L1.
+    """
+    if alpha == 0:
+        return 0.0
+    value = 0.0
+    if l1_ratio < 1:
+        value += (1 - l1_ratio) * 0.5 * float(np.vdot(coef, coef))
+    if l1_ratio > 0:
+        value += l1_ratio * float(np.abs(coef).sum())
+    return alpha * value
+
+
+def penalty_subgradient(coef, alpha, l1_ratio):
+    """Return a subgradient of ``alpha * R(coef)`` (``sign(0) = 0`` for L1)."""
+    grad = (alpha * (1 - l1_ratio)) * coef
+    if l1_ratio > 0:
+        grad += (alpha * l1_ratio) * np.sign(coef)
+    return grad
+
+
+def soft_threshold(coef, threshold):
+    """Proximal step of ``threshold * |W|_1``, in place: exact zeros appear."""
+    np.copyto(coef, np.sign(coef) * np.maximum(np.abs(coef) - threshold, 0))
+    return coef

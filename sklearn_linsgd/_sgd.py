@@ -1,0 +1,347 @@
+"""The optimizer loop: epochs, mini-batches, updates and stopping bookkeeping.
+
+Nothing here knows about estimators: the loss gradient and the step-size
+schedule arrive as plain callables, the optimizer state is a dict of arrays and
+numbers, and the result is returned as plain data.
+
+State keys (see :func:`init_state`):
+
+``coef``, ``intercept``
+    The SGD iterate.
+``velocity_coef``, ``velocity_intercept``
+    Momentum buffers (``None`` without momentum).
+``avg_coef``, ``avg_intercept``, ``n_avg``
+    Averaged SGD: the running mean of the iterates once averaging started.
+``t``
+    Number of updates made so far (the schedule's step counter).
+``samples_seen``
+    Sum of batch sizes of all updates (averaging starts from it).
+``lr_scale``
+    Multiplier of the schedule's step, lowered by a plateau schedule.
+"""
+
+import time
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+from ._losses import penalty_value, soft_threshold
+
+
+class DivergenceError(ValueError, FloatingPointError):
+    """Raised when the objective becomes non-finite during training.
+
+    It is a :class:`ValueError` (bad hyper-parameters for this data) and a
+    :class:`FloatingPointError`. The estimator keeps its last finite parameters.
+    """
+
+
+@dataclass(frozen=True)
+class UpdateConfig:
+    """Hyper-parameters of one SGD update."""
+
+    alpha: float = 0.0
+    l1_ratio: float = 0.0
+    fit_intercept: bool = True
+    momentum: float = 0.0
+    nesterov: bool = False
+    average_start: Optional[int] = None  # samples seen before averaging starts
+
+
+def init_state(coef, intercept, *, momentum=0.0, t=0):
+    """Return a fresh optimizer state around the given parameters (copied)."""
+    coef = np.array(coef, copy=True)
+    intercept = np.array(intercept, copy=True)
+    return {
+        "coef": coef,
+        "intercept": intercept,
+        "velocity_coef": np.zeros_like(coef) if momentum else None,
+        "velocity_intercept": np.zeros_like(intercept) if momentum else None,
+        "avg_coef": coef.copy(),
+        "avg_intercept": intercept.copy(),
+        "n_avg": 0,
+        "t": int(t),
+        "samples_seen": 0,
+        "lr_scale": 1.0,
+    }
+
+
+def effective_params(state):
+    """The parameters the model predicts with: averaged once averaging started."""
+    if state["n_avg"] > 0:
+        return state["avg_coef"], state["avg_intercept"]
+    return state["coef"], state["intercept"]
+
+
+def gather_rows(X, idx, buffer=None):
+    """Rows ``idx`` of ``X``; dense rows are gathered into ``buffer`` when given.
+
+    ``idx`` may be a slice (contiguous rows: a view, no copy) or an index array.
+    """
+    if isinstance(idx, slice):
+        return X[idx]
+    if isinstance(X, np.ndarray):
+        if buffer is not None and buffer.dtype == X.dtype:
+            out = buffer[: len(idx)]
+            np.take(X, idx, axis=0, out=out)
+            return out
+        return np.take(X, idx, axis=0)
+    return X[idx]
+
+
+def _apply_update(state, grad_coef, grad_intercept, step, config):
+    """One (proximal, momentum) SGD update of ``state`` in place."""
+    coef, intercept = state["coef"], state["intercept"]
+    alpha, l1_ratio = config.alpha, config.l1_ratio
+    if alpha and l1_ratio < 1:
+        grad_coef += (alpha * (1 - l1_ratio)) * coef
+    if config.momentum:
+        vc, vi = state["velocity_coef"], state["velocity_intercept"]
+        vc *= config.momentum
+        vc -= step * grad_coef
+        vi *= config.momentum
+        vi -= step * grad_intercept
+        if config.nesterov:
+            coef += config.momentum * vc - step * grad_coef
+            if config.fit_intercept:
+                intercept += config.momentum * vi - step * grad_intercept
+        else:
+            coef += vc
+            if config.fit_intercept:
+                intercept += vi
+    else:
+        coef -= step * grad_coef
+        if config.fit_intercept:
+            intercept -= step * grad_intercept
+    if alpha and l1_ratio > 0:
+        soft_threshold(coef, step * alpha * l1_ratio)
+
+
+def _update_average(state, batch_rows, config):
+    state["samples_seen"] += batch_rows
+    if config.average_start is None or state["samples_seen"] < config.average_start:
+        np.copyto(state["avg_coef"], state["coef"])
+        np.copyto(state["avg_intercept"], state["intercept"])
+        return
+    state["n_avg"] += 1
+    rate = 1.0 / state["n_avg"]
+    state["avg_coef"] += rate * (state["coef"] - state["avg_coef"])
+    state["avg_intercept"] += rate * (state["intercept"] - state["avg_intercept"])
+
+
+def sgd_pass(
+    state,
+    X,
+    y,
+    sample_weight,
+    batches,
+    *,
+    loss_grad,
+    schedule,
+    config,
+    epoch=1,
+    buffer=None,
+):
+    """One pass over ``batches`` of ``(X, y, sample_weight)``; updates ``state``.
+
+    Parameters
+    ----------
+    state : dict
+        Optimizer state from :func:`init_state`, updated in place.
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+        Class indices.
+    sample_weight : ndarray of shape (n_samples,)
+    batches : iterable of (slice or ndarray of int)
+        Row selections, one per update. ``slice(None)`` uses ``X`` as it is.
+    loss_grad : callable
+        ``loss, grad_coef, grad_intercept = loss_grad(coef, intercept, X, y, sw)``.
+    schedule : callable
+        ``step -> step size``; multiplied by ``state["lr_scale"]``.
+    config : UpdateConfig
+    epoch : int, default=1
+        Reported in the divergence error.
+    buffer : ndarray, default=None
+        Reused storage for gathered dense batches.
+
+    Returns
+    -------
+    objective : float
+        Mean of the batch objectives (loss + penalty at the parameters before
+        each update), weighted by batch size; ``nan`` when nothing was updated.
+    """
+    total, rows_done = 0.0, 0
+    prev_coef = state["coef"].copy()
+    prev_intercept = state["intercept"].copy()
+    step = 0.0
+    for idx in batches:
+        Xb = gather_rows(X, idx, buffer)
+        sw = sample_weight[idx]
+        if not sw.sum() > 0:
+            continue  # a batch of zero weight carries no information
+        coef, intercept = state["coef"], state["intercept"]
+        loss, grad_coef, grad_intercept = loss_grad(coef, intercept, Xb, y[idx], sw)
+        objective = loss + penalty_value(coef, config.alpha, config.l1_ratio)
+        if not np.isfinite(objective):
+            np.copyto(coef, prev_coef)
+            np.copyto(intercept, prev_intercept)
+            raise _divergence(epoch, step, state)
+        step = float(schedule(state["t"])) * state["lr_scale"]
+        np.copyto(prev_coef, coef)
+        np.copyto(prev_intercept, intercept)
+        _apply_update(state, grad_coef, grad_intercept, step, config)
+        state["t"] += 1
+        n_rows = Xb.shape[0]
+        _update_average(state, n_rows, config)
+        total += objective * n_rows
+        rows_done += n_rows
+    if not (np.isfinite(state["coef"]).all() and np.isfinite(state["intercept"]).all()):
+        np.copyto(state["coef"], prev_coef)
+        np.copyto(state["intercept"], prev_intercept)
+        raise _divergence(epoch, step, state)
+    return total / rows_done if rows_done else float("nan")
+
+
+def _divergence(epoch, step, state):
+    if not np.isfinite(state["avg_coef"]).all():
+        np.copyto(state["avg_coef"], state["coef"])
+        np.copyto(state["avg_intercept"], state["intercept"])
+        state["n_avg"] = 0
+    return DivergenceError(
+        f"The objective became non-finite at epoch {epoch} (step size {step:.3g}, "
+        f"after {state['t']} updates). The step size is too large for this data: "
+        "use a smaller eta0 (or a decaying learning_rate), or scale the features "
+        "(e.g. with StandardScaler). The parameters were restored to their last "
+        "finite values."
+    )
+
+
+def track_improvement(best, no_improvement, value, tol, mode="min"):
+    """Patience bookkeeping: ``(best, no_improvement_count)`` after one epoch.
+
+    An epoch counts as an improvement when ``value < best - tol`` (``mode="min"``)
+    or ``value > best + tol`` (``mode="max"``); ``best`` tracks the best value.
+    """
+    if best is None:
+        return value, 0
+    if mode == "min":
+        improved = value < best - tol
+        best = min(best, value)
+    else:
+        improved = value > best + tol
+        best = max(best, value)
+    return best, 0 if improved else no_improvement + 1
+
+
+def sgd_epochs(
+    state,
+    X,
+    y,
+    sample_weight,
+    make_batches,
+    *,
+    loss_grad,
+    schedule,
+    config,
+    max_iter,
+    tol=None,
+    n_iter_no_change=5,
+    plateau=None,
+    validation_score=None,
+    verbose=0,
+    buffer=None,
+):
+    """Run up to ``max_iter`` epochs with the stopping rule; updates ``state``.
+
+    Parameters
+    ----------
+    make_batches : callable
+        ``epoch -> iterable of row selections`` (shuffled per epoch by the caller).
+    tol : float or None
+        Stop after ``n_iter_no_change`` epochs without an improvement larger than
+        ``tol`` of the monitored value; ``None`` disables the rule.
+    plateau : object or None
+        A plateau schedule (``init_state()``, ``update(state, value)``,
+        attribute ``mode``); it lowers ``state["lr_scale"]`` and training stops
+        when it is exhausted instead of by the patience rule.
+    validation_score : callable or None
+        ``(coef, intercept) -> score`` (higher is better). When given, it is
+        the monitored value and the best epoch's parameters are restored.
+
+    Returns
+    -------
+    result : dict
+        ``n_iter``, ``loss_curve``, ``validation_scores``,
+        ``best_validation_score``, ``stopped`` (the stopping rule ended the
+        fit before ``max_iter``).
+    """
+    loss_curve, val_scores = [], []
+    best, no_improvement = None, 0
+    best_score, best_params = -np.inf, None
+    mode = "max" if validation_score is not None else "min"
+    plateau_state = plateau.init_state() if plateau is not None else None
+    stopped = False
+    start = time.time()
+    n_iter = 0
+    for epoch in range(1, max_iter + 1):
+        n_iter = epoch
+        objective = sgd_pass(
+            state,
+            X,
+            y,
+            sample_weight,
+            make_batches(epoch),
+            loss_grad=loss_grad,
+            schedule=schedule,
+            config=config,
+            epoch=epoch,
+            buffer=buffer,
+        )
+        loss_curve.append(objective)
+        monitored = objective
+        if validation_score is not None:
+            score = float(validation_score(*effective_params(state)))
+            val_scores.append(score)
+            monitored = score
+            if score > best_score:
+                best_score = score
+                best_params = tuple(p.copy() for p in effective_params(state))
+        if verbose:
+            _report(epoch, objective, val_scores, schedule, state, start)
+        if plateau is not None:
+            plateau_state = plateau.update(plateau_state, monitored)
+            state["lr_scale"] = plateau_state["scale"]
+            if tol is not None and plateau_state.get("exhausted"):
+                stopped = True
+                break
+        elif tol is not None:
+            best, no_improvement = track_improvement(
+                best, no_improvement, monitored, tol, mode
+            )
+            if no_improvement >= n_iter_no_change:
+                stopped = True
+                break
+    if best_params is not None:
+        for key, value in zip(("coef", "intercept"), best_params):
+            np.copyto(state[key], value)
+            np.copyto(state["avg_" + key], value)
+    if verbose and stopped:
+        print(f"Convergence after {n_iter} epochs took {time.time() - start:.2f} s")
+    return {
+        "n_iter": n_iter,
+        "loss_curve": loss_curve,
+        "validation_scores": val_scores,
+        "best_validation_score": best_score if best_params is not None else None,
+        "stopped": stopped,
+    }
+
+
+def _report(epoch, objective, val_scores, schedule, state, start):
+    step = float(schedule(max(state["t"] - 1, 0))) * state["lr_scale"]
+    val = f", validation score: {val_scores[-1]:.4f}" if val_scores else ""
+    print(
+        f"-- Epoch {epoch}, objective: {objective:.6g}{val}, step size: {step:.3g}, "
+        f"updates: {state['t']}, elapsed: {time.time() - start:.2f} s",
+        flush=True,
+    )
