@@ -138,10 +138,12 @@ class Schedule:
         nested = defaultdict(dict)
         for key, value in params.items():
             name, delim, sub = key.partition("__")
-            if name not in valid or (delim and not hasattr(valid[name], "set_params")):
+            if name in valid and delim and not hasattr(valid[name], "set_params"):
+                name = key  # e.g. base__eta0 while base is None
+            if name not in valid:
                 raise ValueError(
-                    f"Invalid parameter {key if delim else name!r} for schedule "
-                    f"{self}. Valid parameters are: {self._get_param_names()!r}."
+                    f"Invalid parameter {name!r} for schedule {self}. "
+                    f"Valid parameters are: {self._get_param_names()!r}."
                 )
             if delim:
                 nested[name][sub] = value
@@ -194,7 +196,9 @@ class Constant(Schedule):
 
     def __call__(self, step):
         """Return the step size before update ``step`` (int or array of ints)."""
-        return _result(np.full(np.shape(step), self.eta0, dtype=float), step)
+        if np.ndim(step) == 0:
+            return float(self.eta0)
+        return np.full(np.shape(step), self.eta0, dtype=float)
 
 
 class InverseScaling(Schedule):
@@ -694,7 +698,7 @@ class ReduceOnPlateau(Schedule):
     def __call__(self, step, scale=1.0):
         """Return ``base(step) * scale``; ``scale`` is the state's ``"scale"``."""
         base = _DEFAULT_BASE if self.base is None else self.base
-        return _result(np.asarray(base(step)) * scale, step)
+        return _result(np.multiply(base(step), scale), step)
 
     def init_state(self):
         """Return the initial state.
