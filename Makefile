@@ -33,7 +33,7 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(PY) -m pytest
+	SCIPY_ARRAY_API=1 $(PY) -m pytest
 
 fuzz: $(VENV)/.installed-test
 	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/test_fuzz.py

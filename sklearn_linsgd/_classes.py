@@ -13,8 +13,7 @@ from ._losses import hinge_loss_grad, log_loss_grad
 
 
 class LinearSVMSGD(BaseSGDClassifier):
-    """Multiclass linear SVM (Weston-Watkins hinge) trained by mini-batch SGD.
-    """
+    """Multiclass linear SVM (Weston-Watkins hinge) trained by mini-batch SGD."""
 
     _parameter_constraints: dict = {
         **BaseSGDClassifier._parameter_constraints,
@@ -77,8 +76,7 @@ class LinearSVMSGD(BaseSGDClassifier):
 
 
 class SoftmaxSGD(BaseSGDClassifier):
-    """Multinomial logistic regression (softmax) trained by mini-batch SGD.
-    """
+    """Multinomial logistic regression (softmax) trained by mini-batch SGD."""
 
     def _make_loss_grad(self):
         return log_loss_grad
@@ -116,6 +114,8 @@ class SoftmaxSGD(BaseSGDClassifier):
         check_is_fitted(self)
         scores = self.decision_function(X)
         if scores.ndim == 1:
-            return np.column_stack([-np.logaddexp(0, scores), -np.logaddexp(0, -scores)])
+            return np.column_stack(
+                [-np.logaddexp(0, scores), -np.logaddexp(0, -scores)]
+            )
         shifted = scores - scores.max(axis=1, keepdims=True)
         return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))

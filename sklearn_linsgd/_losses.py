@@ -108,10 +108,9 @@ def _loss_grad(scores_grad, coef, intercept, X, y, sample_weight):
     weights = sample_weight / sample_weight.sum()
     loss = float(loss_i @ weights)
     dscores *= weights[:, None]
-    if isinstance(X, np.ndarray):
-        grad_coef = dscores.T @ X
-    else:
-        grad_coef = np.asarray((X.T @ dscores).T)
+    # (X.T @ dscores).T works for dense and CSR alike; with coef stored
+    # column-major (as the optimizer keeps it) both products are BLAS friendly.
+    grad_coef = np.asarray(X.T @ dscores).T
     grad_intercept = dscores.sum(axis=0)
     return loss, grad_coef.astype(coef.dtype, copy=False), grad_intercept
 

@@ -51,14 +51,16 @@ class UpdateConfig:
 
 def init_state(coef, intercept, *, momentum=0.0, t=0):
     """Return a fresh optimizer state around the given parameters (copied)."""
-    coef = np.array(coef, copy=True)
+    # Column-major coef: X @ coef.T and X.T @ dscores are then both plain
+    # BLAS calls on contiguous operands.
+    coef = np.array(coef, order="F", copy=True)
     intercept = np.array(intercept, copy=True)
     return {
         "coef": coef,
         "intercept": intercept,
         "velocity_coef": np.zeros_like(coef) if momentum else None,
         "velocity_intercept": np.zeros_like(intercept) if momentum else None,
-        "avg_coef": coef.copy(),
+        "avg_coef": coef.copy(order="K"),
         "avg_intercept": intercept.copy(),
         "n_avg": 0,
         "t": int(t),
@@ -172,7 +174,7 @@ def sgd_pass(
         each update), weighted by batch size; ``nan`` when nothing was updated.
     """
     total, rows_done = 0.0, 0
-    prev_coef = state["coef"].copy()
+    prev_coef = state["coef"].copy(order="K")
     prev_intercept = state["intercept"].copy()
     step = 0.0
     for idx in batches:
@@ -251,6 +253,8 @@ def sgd_epochs(
     validation_score=None,
     verbose=0,
     buffer=None,
+    loss_curve=None,
+    validation_scores=None,
 ):
     """Run up to ``max_iter`` epochs with the stopping rule; updates ``state``.
 
@@ -268,6 +272,9 @@ def sgd_epochs(
     validation_score : callable or None
         ``(coef, intercept) -> score`` (higher is better). When given, it is
         the monitored value and the best epoch's parameters are restored.
+    loss_curve, validation_scores : list, default=None
+        Lists that receive one value per epoch as training goes (so that the
+        caller keeps them when training is interrupted).
 
     Returns
     -------
@@ -276,7 +283,8 @@ def sgd_epochs(
         ``best_validation_score``, ``stopped`` (the stopping rule ended the
         fit before ``max_iter``).
     """
-    loss_curve, val_scores = [], []
+    loss_curve = [] if loss_curve is None else loss_curve
+    val_scores = [] if validation_scores is None else validation_scores
     best, no_improvement = None, 0
     best_score, best_params = -np.inf, None
     mode = "max" if validation_score is not None else "min"
@@ -306,7 +314,7 @@ def sgd_epochs(
             monitored = score
             if score > best_score:
                 best_score = score
-                best_params = tuple(p.copy() for p in effective_params(state))
+                best_params = tuple(p.copy(order="K") for p in effective_params(state))
         if verbose:
             _report(epoch, objective, val_scores, schedule, state, start)
         if plateau is not None:
