@@ -11,6 +11,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model._base import LinearClassifierMixin
@@ -356,7 +357,7 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
         self.loss_curve_ = []
         val_scores = []
         try:
-            with _blas_threads(batch_size, n_features):
+            with _blas_threads(X, batch_size):
                 result = _sgd.sgd_epochs(
                     state,
                     X,
@@ -508,7 +509,7 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
             buffer = np.empty((batch_size, X.shape[1]), dtype=dtype)
         start = time.time()
         try:
-            with _blas_threads(batch_size, X.shape[1]):
+            with _blas_threads(X, batch_size):
                 objective = _sgd.sgd_pass(
                     state,
                     X,
@@ -640,13 +641,13 @@ def _batches(rows, batch_size, shuffle, rng, single_batch=False):
     return [rows[i : i + batch_size] for i in starts]
 
 
-def _blas_threads(batch_rows, n_features):
+def _blas_threads(X, batch_rows):
     """One BLAS thread for mini-batch products, which are too small to share.
 
     On a busy machine a threaded BLAS makes a 256 x 256 product 10-100x slower;
-    full-batch products keep the default threading.
+    large dense full-batch products keep the default threading.
     """
-    if batch_rows * n_features <= 2**21:
+    if sp.issparse(X) or batch_rows * X.shape[1] <= 2**21:
         return threadpool_limits(limits=1, user_api="blas")
     return contextlib.nullcontext()
 

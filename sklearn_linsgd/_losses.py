@@ -163,7 +163,7 @@ def penalty_value(coef, alpha, l1_ratio):
         return 0.0
     value = 0.0
     if l1_ratio < 1:
-        value += (1 - l1_ratio) * 0.5 * float(np.vdot(coef, coef))
+        value += (1 - l1_ratio) * 0.5 * float(np.einsum("ij,ij->", coef, coef))
     if l1_ratio > 0:
         value += l1_ratio * float(np.abs(coef).sum())
     return alpha * value

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
+import scipy.sparse as sp
 
 from ._losses import penalty_value, soft_threshold
 
@@ -173,6 +174,18 @@ def sgd_pass(
         Mean of the batch objectives (loss + penalty at the parameters before
         each update), weighted by batch size; ``nan`` when nothing was updated.
     """
+    if _lazy_sparse_ok(X, config):
+        return _sgd_pass_lazy_sparse(
+            state,
+            X,
+            y,
+            sample_weight,
+            batches,
+            loss_grad=loss_grad,
+            schedule=schedule,
+            config=config,
+            epoch=epoch,
+        )
     total, rows_done = 0.0, 0
     prev_coef = state["coef"].copy(order="K")
     prev_intercept = state["intercept"].copy()
@@ -202,6 +215,114 @@ def sgd_pass(
         np.copyto(state["coef"], prev_coef)
         np.copyto(state["intercept"], prev_intercept)
         raise _divergence(epoch, step, state)
+    return total / rows_done if rows_done else float("nan")
+
+
+def _lazy_sparse_ok(X, config):
+    """Whether the lazy sparse pass applies: CSR data, plain SGD with L2 or none."""
+    return (
+        sp.issparse(X)
+        and X.format == "csr"
+        and config.momentum == 0
+        and config.average_start is None
+        and (config.alpha == 0 or config.l1_ratio == 0)
+    )
+
+
+def _sq_norm(a):
+    """Squared Frobenius norm, in any memory layout, without BLAS threads."""
+    return float(np.einsum("ij,ij->", a, a))
+
+
+def compact_columns(Xb):
+    """The columns that occur in a CSR batch, and the batch restricted to them.
+
+    Returns ``cols`` (sorted feature indices) and a CSR matrix of shape
+    ``(n_rows, cols.size)`` that shares ``data`` and ``indptr`` with ``Xb``.
+    """
+    n_features = Xb.shape[1]
+    if Xb.indices.size * 8 < n_features:  # few entries: sorting is cheaper
+        cols, inverse = np.unique(Xb.indices, return_inverse=True)
+    else:  # mark the present columns: O(n_features) without a sort
+        present = np.zeros(n_features, dtype=bool)
+        present[Xb.indices] = True
+        cols = np.flatnonzero(present)
+        position = np.empty(n_features, dtype=Xb.indices.dtype)
+        position[cols] = np.arange(cols.size, dtype=Xb.indices.dtype)
+        inverse = position[Xb.indices]
+    compact = sp.csr_matrix(
+        (Xb.data, inverse.astype(Xb.indices.dtype, copy=False), Xb.indptr),
+        shape=(Xb.shape[0], cols.size),
+    )
+    return cols, compact
+
+
+def _sgd_pass_lazy_sparse(
+    state, X, y, sample_weight, batches, *, loss_grad, schedule, config, epoch
+):
+    """:func:`sgd_pass` for CSR data, touching only the batch's columns.
+
+    The coefficients are held as ``W = scale * V``: the L2 decay
+    ``W <- (1 - step * alpha) W`` becomes a scalar update of ``scale`` and the
+    gradient step changes only the columns of ``V`` whose features occur in the
+    batch, so a batch costs O(nnz x n_rows), not O(n_features x n_rows). The
+    squared norm of ``V`` is tracked for the penalty term. The iterates are
+    the same as the dense update's, up to rounding.
+    """
+    coef, intercept = state["coef"], state["intercept"]
+    alpha = config.alpha
+    scale, sq_norm = 1.0, _sq_norm(coef)
+    total, rows_done, step = 0.0, 0, 0.0
+    prev = None  # (cols, V[:, cols], intercept, scale, sq_norm) before an update
+    try:
+        for idx in batches:
+            Xb = X[idx]
+            sw = sample_weight[idx]
+            if not sw.sum() > 0:
+                continue
+            cols, Xc = compact_columns(Xb)
+            v_cols = coef[:, cols]
+            loss, grad_cols, grad_intercept = loss_grad(
+                scale * v_cols, intercept, Xc, y[idx], sw
+            )
+            objective = loss + 0.5 * alpha * scale * scale * sq_norm
+            if not np.isfinite(objective):
+                if prev is not None:
+                    coef[:, prev[0]] = prev[1]
+                    np.copyto(intercept, prev[2])
+                    scale, sq_norm = prev[3], prev[4]
+                raise _divergence(epoch, step, state)
+            step = float(schedule(state["t"])) * state["lr_scale"]
+            prev = (cols, v_cols, intercept.copy(), scale, sq_norm)
+            decay = 1.0 - step * alpha
+            if decay == 0.0:  # the decay wipes W out: restart V from zero
+                coef[...] = 0.0
+                v_cols, scale, sq_norm = coef[:, cols], 1.0, 0.0
+            else:
+                scale *= decay
+            new_cols = v_cols - (step / scale) * grad_cols
+            coef[:, cols] = new_cols
+            sq_norm += _sq_norm(new_cols) - _sq_norm(v_cols)
+            if config.fit_intercept:
+                intercept -= step * grad_intercept
+            if abs(scale) < 1e-9:  # fold the scale back before it underflows
+                coef *= scale
+                scale, sq_norm = 1.0, _sq_norm(coef)
+            state["t"] += 1
+            state["samples_seen"] += Xb.shape[0]
+            n_rows = Xb.shape[0]
+            total += objective * n_rows
+            rows_done += n_rows
+        # sq_norm is finite exactly when every entry of V is
+        if not (np.isfinite(scale * sq_norm) and np.isfinite(intercept).all()):
+            coef[:, prev[0]] = prev[1]
+            np.copyto(intercept, prev[2])
+            scale, sq_norm = prev[3], prev[4]
+            raise _divergence(epoch, step, state)
+    finally:
+        coef *= scale
+        np.copyto(state["avg_coef"], coef)
+        np.copyto(state["avg_intercept"], intercept)
     return total / rows_done if rows_done else float("nan")
 
 
