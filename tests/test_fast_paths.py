@@ -1,0 +1,111 @@
+"""The fast paths compute the same iterates as the straightforward ones."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from sklearn_linsgd import LinearSVMSGD, SoftmaxSGD, _sgd
+from sklearn_linsgd._base import _batches
+
+ESTIMATORS = [LinearSVMSGD, SoftmaxSGD]
+
+
+def _sparse_problem(n_classes, seed=0):
+    rng = np.random.default_rng(seed)
+    X = sp.random(400, 300, density=0.04, random_state=seed, format="csr")
+    X.data *= 3
+    y = rng.integers(0, n_classes, X.shape[0])
+    return X, y
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("n_classes", [2, 4])
+@pytest.mark.parametrize("alpha", [0.0, 1e-2])
+def test_lazy_sparse_equals_dense(cls, n_classes, alpha, monkeypatch):
+    X, y = _sparse_problem(n_classes)
+    params = dict(
+        alpha=alpha,
+        batch_size=32,
+        learning_rate="invscaling",
+        eta0=0.5,
+        max_iter=4,
+        tol=None,
+        random_state=0,
+    )
+    assert _sgd._lazy_sparse_ok(X, cls(**params)._update_config())
+    lazy = cls(**params).fit(X, y)
+    dense = cls(**params).fit(X.toarray(), y)
+    np.testing.assert_allclose(lazy.coef_, dense.coef_, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(lazy.intercept_, dense.intercept_, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(lazy.loss_curve_, dense.loss_curve_, rtol=1e-12)
+    # and the generic sparse path agrees with both
+    monkeypatch.setattr(_sgd, "_lazy_sparse_ok", lambda X, config: False)
+    generic = cls(**params).fit(X, y)
+    np.testing.assert_allclose(generic.coef_, lazy.coef_, rtol=0, atol=1e-12)
+    assert lazy.t_ == dense.t_ == 4 * 13
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_lazy_sparse_folds_scale_without_changing_iterates(cls):
+    # a large alpha * step drives the L2 scale below 1e-9 within a pass
+    X, y = _sparse_problem(3, seed=1)
+    params = dict(
+        alpha=0.5,
+        batch_size=16,
+        learning_rate="constant",
+        eta0=1.9,
+        max_iter=2,
+        tol=None,
+        shuffle=False,
+    )
+    lazy = cls(**params).fit(X, y)
+    dense = cls(**params).fit(X.toarray(), y)
+    np.testing.assert_allclose(lazy.coef_, dense.coef_, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_float32_and_float64_agree(cls):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 20))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int) + (X[:, 2] > 0.5)
+    params = dict(max_iter=5, tol=None, batch_size=50, random_state=0)
+    m64 = cls(**params).fit(X, y)
+    m32 = cls(**params).fit(X.astype(np.float32), y)
+    assert m32.coef_.dtype == np.float32 and m64.coef_.dtype == np.float64
+    assert m32.intercept_.dtype == np.float32
+    scale = np.abs(m64.coef_).max()
+    np.testing.assert_allclose(m32.coef_, m64.coef_, rtol=0, atol=1e-4 * scale)
+    np.testing.assert_allclose(m32.loss_curve_, m64.loss_curve_, rtol=1e-4)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_contiguous_batches_equal_gathered_batches_on_preshuffled_data(cls):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((256, 8))
+    y = rng.integers(0, 3, 256)
+    params = dict(batch_size=32, max_iter=1, tol=None, random_state=7)
+    contiguous = cls(shuffle="batches", **params).fit(X, y)
+    # The same batches, gathered: reorder the rows the way the batch order
+    # visits them and train in order.
+    batches = _batches(np.arange(256), 32, "batches", contiguous._rng(0))
+    assert all(isinstance(b, slice) for b in batches)
+    order = np.concatenate([np.arange(256)[b] for b in batches])
+    assert sorted(order.tolist()) == list(range(256))
+    assert not np.array_equal(order, np.arange(256))
+    gathered = cls(shuffle=False, **params).fit(X[order], y[order])
+    np.testing.assert_allclose(contiguous.coef_, gathered.coef_, rtol=0, atol=1e-12)
+    assert contiguous.t_ == gathered.t_ == 8
+
+
+def test_batches_cover_every_row_once():
+    rng = np.random.default_rng(0)
+    rows = np.arange(103)
+    for shuffle in (True, False, "batches"):
+        batches = _batches(rows, 10, shuffle, rng)
+        seen = np.concatenate([rows[b] for b in batches])
+        assert np.array_equal(np.sort(seen), rows)
+        assert len(batches) == 11
+    subset = np.array([0, 2, 3, 7, 8, 9])
+    batches = _batches(subset, 4, "batches", rng)
+    seen = np.concatenate([np.asarray(b) for b in batches])
+    assert np.array_equal(np.sort(seen), subset)
