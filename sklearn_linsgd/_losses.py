@@ -23,9 +23,14 @@ import numpy as np
 
 def decision_scores(coef, intercept, X):
     """Return the scores ``X @ coef.T + intercept`` of shape (n_samples, n_rows)."""
-    scores = np.asarray(X @ coef.T)
+    scores = np.ascontiguousarray(X @ coef.T)
     scores += intercept
     return scores
+
+
+def _flat_index(y, n_rows):
+    """Positions of ``(i, y_i)`` in a C-contiguous (n_samples, n_rows) array."""
+    return np.arange(0, y.size * n_rows, n_rows) + y
 
 
 def hinge_scores_grad(scores, y, margin=1.0):
@@ -55,14 +60,14 @@ def hinge_scores_grad(scores, y, margin=1.0):
         loss = np.maximum(z, 0)
         dscores = np.where(z >= 0, -t, 0).astype(scores.dtype)[:, None]
         return loss, dscores
-    rows = np.arange(n_samples)
-    margins = scores - scores[rows, y][:, None]
+    flat = _flat_index(y, n_rows)
+    margins = scores - scores.ravel()[flat][:, None]
     margins += margin
-    margins[rows, y] = 0
-    active = margins > 0
-    loss = np.where(active, margins, 0).sum(axis=1)
-    dscores = active.astype(scores.dtype)
-    dscores[rows, y] = -dscores.sum(axis=1)
+    margins.ravel()[flat] = 0
+    np.maximum(margins, 0, out=margins)
+    loss = margins.sum(axis=1)
+    dscores = np.sign(margins, out=margins)  # 1 where the margin is violated
+    dscores.ravel()[flat] = -dscores.sum(axis=1)
     return loss, dscores
 
 
@@ -92,13 +97,13 @@ def log_scores_grad(scores, y):
         # sigmoid(z) = exp(z - log(1 + exp(z))), stable for any z
         dscores = (-t * np.exp(z - loss))[:, None]
         return loss, dscores
-    rows = np.arange(n_samples)
+    flat = _flat_index(y, n_rows)
     shifted = scores - scores.max(axis=1, keepdims=True)
     proba = np.exp(shifted)
     sum_exp = proba.sum(axis=1)
-    loss = np.log(sum_exp) - shifted[rows, y]
+    loss = np.log(sum_exp) - shifted.ravel()[flat]
     proba /= sum_exp[:, None]
-    proba[rows, y] -= 1
+    proba.ravel()[flat] -= 1
     return loss, proba
 
 

@@ -124,9 +124,7 @@ def _apply_update(state, grad_coef, grad_intercept, step, config):
 def _update_average(state, batch_rows, config):
     state["samples_seen"] += batch_rows
     if config.average_start is None or state["samples_seen"] < config.average_start:
-        np.copyto(state["avg_coef"], state["coef"])
-        np.copyto(state["avg_intercept"], state["intercept"])
-        return
+        return  # the first averaged update sets avg = coef (rate 1)
     state["n_avg"] += 1
     rate = 1.0 / state["n_avg"]
     state["avg_coef"] += rate * (state["coef"] - state["avg_coef"])
@@ -321,8 +319,6 @@ def _sgd_pass_lazy_sparse(
             raise _divergence(epoch, step, state)
     finally:
         coef *= scale
-        np.copyto(state["avg_coef"], coef)
-        np.copyto(state["avg_intercept"], intercept)
     return total / rows_done if rows_done else float("nan")
 
 
