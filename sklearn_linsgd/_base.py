@@ -527,8 +527,16 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
         self.loss_curve_.append(objective)
         self.n_iter_ = 1
         if plateau is not None and np.isfinite(objective):
+            # Chunks differ, so their objectives are not comparable across
+            # calls: the plateau rule monitors the progress made on each chunk
+            # (its objective during the pass minus after it), accumulated.
+            coef, intercept = state["coef"], state["intercept"]
+            after = self._make_loss_grad()(
+                coef, intercept, X, y_ind, sw, return_grad=False
+            ) + penalty_value(coef, self._effective_alpha(), self._l1_ratio())
+            state["progress"] = state.get("progress", 0.0) - (objective - after)
             pstate = state.get("plateau") or plateau.init_state()
-            state["plateau"] = plateau.update(pstate, objective)
+            state["plateau"] = plateau.update(pstate, state["progress"])
             state["lr_scale"] = state["plateau"]["scale"]
         if self.verbose:
             print(

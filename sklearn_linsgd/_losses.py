@@ -107,11 +107,13 @@ def log_scores_grad(scores, y):
     return loss, proba
 
 
-def _loss_grad(scores_grad, coef, intercept, X, y, sample_weight):
+def _loss_grad(scores_grad, coef, intercept, X, y, sample_weight, return_grad=True):
     scores = decision_scores(coef, intercept, X)
     loss_i, dscores = scores_grad(scores, y)
     weights = sample_weight / sample_weight.sum()
     loss = float(loss_i @ weights)
+    if not return_grad:
+        return loss
     dscores *= weights[:, None]
     # (X.T @ dscores).T works for dense and CSR alike; with coef stored
     # column-major (as the optimizer keeps it) both products are BLAS friendly.
@@ -120,7 +122,7 @@ def _loss_grad(scores_grad, coef, intercept, X, y, sample_weight):
     return loss, grad_coef.astype(coef.dtype, copy=False), grad_intercept
 
 
-def hinge_loss_grad(coef, intercept, X, y, sample_weight, margin=1.0):
+def hinge_loss_grad(coef, intercept, X, y, sample_weight, margin=1.0, return_grad=True):
     """Weighted mean hinge loss and its gradient.
 
     Parameters
@@ -133,6 +135,8 @@ def hinge_loss_grad(coef, intercept, X, y, sample_weight, margin=1.0):
     sample_weight : ndarray of shape (n_samples,)
         Non-negative weights with a positive sum.
     margin : float, default=1.0
+    return_grad : bool, default=True
+        False returns the loss alone (no gradient is computed).
 
     Returns
     -------
@@ -147,15 +151,18 @@ def hinge_loss_grad(coef, intercept, X, y, sample_weight, margin=1.0):
         X,
         y,
         sample_weight,
+        return_grad,
     )
 
 
-def log_loss_grad(coef, intercept, X, y, sample_weight):
+def log_loss_grad(coef, intercept, X, y, sample_weight, return_grad=True):
     """Weighted mean cross-entropy loss and its gradient.
 
     Parameters and returns as in :func:`hinge_loss_grad`.
     """
-    return _loss_grad(log_scores_grad, coef, intercept, X, y, sample_weight)
+    return _loss_grad(
+        log_scores_grad, coef, intercept, X, y, sample_weight, return_grad
+    )
 
 
 def penalty_value(coef, alpha, l1_ratio):

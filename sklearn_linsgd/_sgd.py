@@ -322,17 +322,23 @@ def _sgd_pass_lazy_sparse(
     return total / rows_done if rows_done else float("nan")
 
 
-def _divergence(epoch, step, state):
+#: An epoch objective this many times the first epoch's counts as divergence,
+#: even while it is still finite (the iterates are then astronomically large).
+BLOW_UP = 1e10
+
+
+def _divergence(epoch, step, state, objective=None):
     if not np.isfinite(state["avg_coef"]).all():
         np.copyto(state["avg_coef"], state["coef"])
         np.copyto(state["avg_intercept"], state["intercept"])
         state["n_avg"] = 0
+    what = "non-finite" if objective is None else f"explosive ({objective:.3g})"
     return DivergenceError(
-        f"The objective became non-finite at epoch {epoch} (step size {step:.3g}, "
+        f"The objective became {what} at epoch {epoch} (step size {step:.3g}, "
         f"after {state['t']} updates). The step size is too large for this data: "
         "use a smaller eta0 (or a decaying learning_rate), or scale the features "
-        "(e.g. with StandardScaler). The parameters were restored to their last "
-        "finite values."
+        "(e.g. with StandardScaler). The estimator keeps its last finite "
+        "parameters."
     )
 
 
@@ -424,6 +430,9 @@ def sgd_epochs(
             buffer=buffer,
         )
         loss_curve.append(objective)
+        if objective > BLOW_UP * max(loss_curve[0], 1e-12):
+            step = float(schedule(max(state["t"] - 1, 0))) * state["lr_scale"]
+            raise _divergence(epoch, step, state, objective)
         monitored = objective
         if validation_score is not None:
             score = float(validation_score(*effective_params(state)))
