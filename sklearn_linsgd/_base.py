@@ -585,9 +585,10 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
         sw = self._weights(sample_weight, X, y_ind, self.classes_, y)
         coef = self.coef_ if coef is None else coef
         intercept = self.intercept_ if intercept is None else intercept
-        loss, grad_coef, grad_intercept = self._make_loss_grad()(
-            coef, intercept, X, y_ind, sw
-        )
+        with _blas_threads(X, X.shape[0]):
+            loss, grad_coef, grad_intercept = self._make_loss_grad()(
+                coef, intercept, X, y_ind, sw
+            )
         from ._losses import penalty_subgradient
 
         alpha, l1_ratio = self._effective_alpha(), self._l1_ratio()

@@ -258,7 +258,16 @@ def _setup(estimator, X, y, sample_weight, h, random_state, scale):
     )
     objective = _objective_function(work, X, y, sample_weight)
     fit_intercept = bool(work.get_params().get("fit_intercept", True))
-    return rng, objective, coef, intercept, value, grad_coef, grad_intercept, fit_intercept
+    return (
+        rng,
+        objective,
+        coef,
+        intercept,
+        value,
+        grad_coef,
+        grad_intercept,
+        fit_intercept,
+    )
 
 
 def check_gradient(
