@@ -56,4 +56,4 @@ docs: $(VENV)/.installed-docs
 	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info docs/_build docs/auto_examples
+	rm -rf $(VENV) build dist *.egg-info docs/_build docs/auto_examples docs/generated docs/sg_execution_times.rst

@@ -10,14 +10,16 @@ On one dataset it walks through the CS231n optimization notes:
 3. score the chosen models on the test set next to ``SGDClassifier``,
    ``LogisticRegression`` and the notes' strategies 1 and 2 (random search and
    random local search, :mod:`sklearn_linsgd.baselines`);
-4. save PNG files: the loss curves, a schedule comparison, the loss landscape,
-   the step-size sweep and the test accuracies.
+4. print the schedule comparison and the notes' step-size table
+   (:func:`sklearn_linsgd.landscape.step_size_sweep`), and save PNG files: the
+   loss curves, the schedule comparison, the loss landscape
+   (:class:`sklearn_linsgd.landscape.LossLandscapeDisplay`), the step-size
+   sweep and the test accuracies.
 
 Run ``python -m sklearn_linsgd --help`` for the options.
 """
 
 import argparse
-import copy
 import os
 import sys
 import time
@@ -30,6 +32,7 @@ from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.model_selection import GridSearchCV, PredefinedSplit, train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 from . import schedules
 from ._classes import LinearSVMSGD, SoftmaxSGD
@@ -146,7 +149,8 @@ def load_dataset(name, *, quick=False, random_state=0):
             n_informative=30,
             n_redundant=10,
             n_classes=5,
-            n_clusters_per_class=2,
+            n_clusters_per_class=1,
+            class_sep=1.5,
             flip_y=0.02,
             random_state=random_state,
         )
@@ -299,27 +303,25 @@ def _pyplot():
 
 
 def _baselines(random_state, quick):
-    """The seed's strategies 1 and 2 as ``(name, strategy, estimator)``.
+    """The seed's strategies 1 and 2 as ``(name, strategy, estimator, grid)``."""
+    from .baselines import RandomLocalSearchClassifier, RandomSearchClassifier
 
-    Empty when :mod:`sklearn_linsgd.baselines` is not available.
-    """
-    try:
-        from . import baselines
-    except ImportError:  # pragma: no cover - the module ships with the package
-        return []
-    out = []
-    for name, strategy in (
-        ("RandomSearchClassifier", "1: random search"),
-        ("RandomLocalSearchClassifier", "2: random local search"),
-    ):
-        cls = getattr(baselines, name, None)
-        if cls is None:  # pragma: no cover
-            continue
-        params = {"random_state": random_state}
-        if quick and "n_iter" in cls().get_params():
-            params["n_iter"] = 200
-        out.append((name, strategy, cls(**params)))
-    return out
+    n_iter = 300 if quick else 1000
+    steps = [0.01, 0.1] if quick else [0.001, 0.01, 0.1]
+    return [
+        (
+            "RandomSearchClassifier",
+            "1: random search",
+            RandomSearchClassifier(n_iter=n_iter, random_state=random_state),
+            {},
+        ),
+        (
+            "RandomLocalSearchClassifier",
+            "2: random local search",
+            RandomLocalSearchClassifier(n_iter=n_iter, random_state=random_state),
+            {"clf__step_size": steps},
+        ),
+    ]
 
 
 def _models(*, random_state, quick, n_train):
@@ -358,8 +360,8 @@ def _models(*, random_state, quick, n_train):
             {"clf__C": [1.0 / (a * n_train) for a in grid["alpha"]]},
         ),
     ]
-    for name, strategy, est in _baselines(random_state, quick):
-        models.append((name, strategy, pipe(est), {}))
+    for name, strategy, est, est_grid in _baselines(random_state, quick):
+        models.append((name, strategy, pipe(est), est_grid))
     return models
 
 
@@ -405,6 +407,14 @@ def main(argv=None, *, stream=None):
     """
     args = build_parser().parse_args(argv)
     stream = sys.stdout if stream is None else stream
+    # The demo's matrices are small: BLAS threads cost more than they save,
+    # and much more on a busy machine. The results do not change.
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _run(args, stream)
+
+
+def _run(args, stream):
+    """The body of :func:`main`, with parsed arguments."""
     say = _Progress(stream)
     rs = args.random_state
 
@@ -445,8 +455,6 @@ def main(argv=None, *, stream=None):
                 f"{seconds:.1f}",
             ]
         )
-    if not any(r[0].startswith("Random") for r in rows):
-        say("sklearn_linsgd.baselines is not available: no random-search rows")
 
     figures = []
     if args.no_plots:
@@ -511,8 +519,10 @@ def _figures(plt, args, searches, rows, X_train, y_train, X_val, y_val, say):
         "landscape.png",
     )
 
-    say("figures: step-size sweep (one full-batch gradient step from W = 0)")
-    fig, table = _plot_step_sweep(plt, svm_pipe[-1], Xs_train, y_train)
+    say("figures: step-size sweep (one full-batch gradient step from small W)")
+    fig, table = _plot_step_sweep(
+        plt, svm_pipe[-1], Xs_train, y_train, args.random_state
+    )
     say("      objective after one step:\n" + _indent(table))
     save(fig, "step_sizes.png")
 
@@ -602,144 +612,51 @@ def _plot_schedules(plt, chosen, X, y, X_val, y_val, args):
     return fig, table
 
 
-def _slice(est, X, y, direction, alphas, direction2=None, betas=None):
-    """Objective along ``coef_ + a * direction`` (and ``+ b * direction2``)."""
-    probe = copy.deepcopy(est)
-    coef = est.coef_.copy()
-    if direction2 is None:
-        values = np.empty(len(alphas))
-        for i, a in enumerate(alphas):
-            probe.coef_ = coef + a * direction
-            values[i] = probe.objective(X, y)
-        return values
-    values = np.empty((len(betas), len(alphas)))
-    for j, b in enumerate(betas):
-        for i, a in enumerate(alphas):
-            probe.coef_ = coef + a * direction + b * direction2
-            values[j, i] = probe.objective(X, y)
-    return values
-
-
 def _plot_landscape(plt, svm, softmax, X, y, args):
-    """1-D slices of both objectives and a 2-D slice of the SVM's."""
-    try:
-        from .landscape import LossLandscapeDisplay
-    except ImportError:
-        LossLandscapeDisplay = None
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4), constrained_layout=True)
+    """The notes' toy example, 1-D slices of both objectives, a 2-D slice."""
+    from .landscape import LossLandscapeDisplay
+
     n = min(len(y), 500)  # a subsample keeps the 2-D grid cheap
-    Xs, ys = X[:n], y[:n]
-    if LossLandscapeDisplay is not None:
-        try:
-            for ax, est, kind in ((axes[0], svm, "1d"), (axes[1], softmax, "1d")):
-                LossLandscapeDisplay.from_estimator(
-                    est, Xs, ys, kind=kind, ax=ax, random_state=args.random_state
-                )
-            LossLandscapeDisplay.from_estimator(
-                svm, Xs, ys, kind="2d", ax=axes[2], random_state=args.random_state
-            )
-            fig.suptitle("Loss landscape around the chosen weights")
-            return fig
-        except TypeError:  # an older signature: draw the slices ourselves
-            for ax in axes:
-                ax.clear()
-    rng = np.random.default_rng(args.random_state)
-    for ax, est, name in (
-        (axes[0], svm, "LinearSVMSGD"),
-        (axes[1], softmax, "SoftmaxSGD"),
-    ):
-        direction = rng.standard_normal(est.coef_.shape)
-        direction *= np.linalg.norm(est.coef_) / np.linalg.norm(direction)
-        alphas = np.linspace(-1.0, 1.0, 101)
-        ax.plot(alphas, _slice(est, Xs, ys, direction, alphas))
-        ax.axvline(0.0, color="gray", lw=0.8)
-        ax.set_xlabel("a")
-        ax.set_ylabel("J(W + a D)")
-        ax.set_title(f"{name}: one random direction")
-        ax.grid(alpha=0.3)
-    d1 = rng.standard_normal(svm.coef_.shape)
-    d2 = rng.standard_normal(svm.coef_.shape)
-    scale = np.linalg.norm(svm.coef_)
-    d1 *= scale / np.linalg.norm(d1)
-    d2 *= scale / np.linalg.norm(d2)
-    grid = np.linspace(-1.0, 1.0, 31)
-    values = _slice(svm, Xs, ys, d1, grid, d2, grid)
-    cs = axes[2].contourf(grid, grid, values, levels=20, cmap="viridis")
-    fig.colorbar(cs, ax=axes[2])
-    axes[2].plot(0, 0, "r+", ms=12)
-    axes[2].set_xlabel("a")
-    axes[2].set_ylabel("b")
-    axes[2].set_title("LinearSVMSGD: J(W + a D1 + b D2)")
-    fig.suptitle("Loss landscape around the chosen weights")
+    Xs, ys, rs = X[:n], y[:n], args.random_state
+    fig, axes = plt.subplots(2, 2, figsize=(11, 8), constrained_layout=True)
+    LossLandscapeDisplay.from_three_points(ax=axes[0, 0])
+    axes[0, 0].set_title("Three 1-D points: hinge loss along one weight")
+    LossLandscapeDisplay.from_estimator(svm, Xs, ys, random_state=rs, ax=axes[0, 1])
+    axes[0, 1].set_title("LinearSVMSGD: J(W + a D)")
+    LossLandscapeDisplay.from_estimator(softmax, Xs, ys, random_state=rs, ax=axes[1, 0])
+    axes[1, 0].set_title("SoftmaxSGD: J(W + a D)")
+    LossLandscapeDisplay.from_estimator(
+        svm, Xs, ys, kind="2d", random_state=rs, ax=axes[1, 1]
+    )
+    axes[1, 1].set_title("LinearSVMSGD: J(W + a D1 + b D2)")
+    fig.suptitle("The loss as a landscape, around the chosen weights")
     return fig
 
 
-def step_size_sweep(estimator, X, y, steps=SWEEP_STEPS):
-    """Objective after one full-batch gradient step from zero weights.
+def _plot_step_sweep(plt, chosen, X, y, random_state):
+    """The notes' table: one gradient step of each size from small random W."""
+    from .landscape import step_size_sweep
 
-    The notes' table: from the same start, one step of each size along the
-    negative gradient. Too small barely moves, too large overshoots.
-
-    Parameters
-    ----------
-    estimator : LinearSVMSGD or SoftmaxSGD
-        Supplies the loss and ``alpha``; it is cloned, never fitted.
-    X : array-like of shape (n_samples, n_features)
-        The data.
-    y : array-like of shape (n_samples,)
-        The labels.
-    steps : sequence of float, default=SWEEP_STEPS
-        The step sizes.
-
-    Returns
-    -------
-    start : float
-        The objective at zero weights.
-    after : ndarray of shape (len(steps),)
-        The objective after one step of each size.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import load_iris
-    >>> from sklearn_linsgd import LinearSVMSGD
-    >>> from sklearn_linsgd._demo import step_size_sweep
-    >>> X, y = load_iris(return_X_y=True)
-    >>> start, after = step_size_sweep(LinearSVMSGD(), X, y, steps=[1e-3, 1e3])
-    >>> start
-    2.0
-    >>> bool(after[0] < start < after[1])
-    True
-    """
-    classes = np.unique(y)
-    after = np.empty(len(steps))
-    start = None
-    for i, step in enumerate(steps):
-        est = clone(estimator).set_params(
-            batch_size="full", learning_rate="constant", eta0=step, momentum=0.0
-        )
-        est.partial_fit(X, y, classes=classes)
-        if start is None:
-            zero = copy.deepcopy(est)
-            zero.coef_ = np.zeros_like(est.coef_)
-            zero.intercept_ = np.zeros_like(est.intercept_)
-            start = float(zero.objective(X, y))
-        after[i] = est.objective(X, y)
-    return start, after
-
-
-def _plot_step_sweep(plt, chosen, X, y):
-    start, after = step_size_sweep(chosen, X, y)
+    sweep = step_size_sweep(
+        clone(chosen), X, y, step_sizes=SWEEP_STEPS, random_state=random_state
+    )
     fig, ax = plt.subplots(figsize=(6, 4), constrained_layout=True)
-    ax.loglog(SWEEP_STEPS, after, marker="o", label="after one step")
-    ax.axhline(start, color="gray", ls="--", label="at W = 0")
+    finite = np.isfinite(sweep.objectives)
+    ax.loglog(sweep.step_sizes[finite], sweep.objectives[finite], marker="o")
+    ax.axhline(sweep.initial_objective, color="gray", ls="--", label="start")
+    ax.plot(
+        sweep.best_step_size,
+        sweep.objectives[sweep.best_index],
+        "r*",
+        ms=12,
+        label=f"best: {sweep.best_step_size:g}",
+    )
     ax.set_xlabel("step size")
-    ax.set_ylabel("objective")
-    ax.set_title(f"LinearSVMSGD, alpha = {chosen.alpha:g}: one gradient step")
+    ax.set_ylabel("objective after one step")
+    ax.set_title(f"{type(chosen).__name__}, alpha = {chosen.alpha:g}")
     ax.legend()
     ax.grid(alpha=0.3)
-    rows = [[f"{s:g}", float(v)] for s, v in zip(SWEEP_STEPS, after)]
-    table = format_table(["step size", f"objective (start {start:.3f})"], rows)
-    return fig, table
+    return fig, sweep.to_string()
 
 
 def _plot_accuracies(plt, rows):
