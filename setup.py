@@ -22,6 +22,9 @@ extras = {
         "sphinx-gallery>=0.17",
         "pydata-sphinx-theme>=0.15",
         "pillow",
+        "dask[array]>=2024.1",
+        "distributed>=2024.1",
+        "dask-ml>=2024.4",
     ],
     "docs": [
         "sphinx>=7",

@@ -8,10 +8,12 @@ import contextlib
 import math
 import time
 import warnings
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn import get_config
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model._base import LinearClassifierMixin
@@ -20,13 +22,14 @@ from sklearn.utils import check_random_state, compute_class_weight
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import (
+    _assert_all_finite,
     _check_sample_weight,
     check_is_fitted,
     validate_data,
 )
 from threadpoolctl import threadpool_limits
 
-from . import _sgd, schedules
+from . import _memmap, _sgd, schedules
 from ._losses import decision_scores, penalty_value
 
 NAMED_SCHEDULES = (
@@ -281,14 +284,42 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
             Fitted estimator.
         """
         self._check_params()
+        X, y, reader = self._validate_training_data(X, y, reset=True)
+        try:
+            return self._fit(X, y, sample_weight, reader)
+        finally:
+            if reader is not None:
+                reader.close()
+
+    def _validate_training_data(self, X, y, reset):
+        """``validate_data`` for fit / partial_fit, and a file reader for memmaps.
+
+        A file-backed ``np.memmap`` is checked for NaN/inf in chunks read from
+        the file and its batches are read the same way, so that it is never
+        mapped into memory whole.
+        """
+        file_backed = isinstance(X, np.ndarray) and _memmap._file_memmap(X) is not None
         X, y = validate_data(
             self,
             X,
             y,
             accept_sparse="csr",
             dtype=[np.float64, np.float32],
-            reset=True,
+            reset=reset,
+            ensure_all_finite=not file_backed,
         )
+        reader = _memmap.FileRows.from_array(X) if file_backed else None
+        if file_backed and not get_config()["assume_finite"]:
+            check = partial(
+                _assert_all_finite, input_name="X", estimator_name=type(self).__name__
+            )
+            if reader is None:
+                check(X)
+            else:
+                reader.assert_all_finite(check)
+        return X, y, reader
+
+    def _fit(self, X, y, sample_weight, reader):
         check_classification_targets(y)
         classes = np.unique(y)
         if classes.size < 2:
@@ -332,7 +363,8 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
         validation_score = None
         if self.early_stopping:
             train_idx, val_idx = self._validation_split(y_ind, rng)
-            validation_score = _accuracy_scorer(X[val_idx], y_ind[val_idx], sw[val_idx])
+            X_val = X[val_idx] if reader is None else reader.gather(X, val_idx, None)
+            validation_score = _accuracy_scorer(X_val, y_ind[val_idx], sw[val_idx])
 
         batch_size = self.batch_size
         single_batch = batch_size == "full" or train_idx.size <= batch_size
@@ -374,6 +406,7 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
                     validation_score=validation_score,
                     verbose=self.verbose,
                     buffer=buffer,
+                    gather=None if reader is None else reader.gather,
                     loss_curve=self.loss_curve_,
                     validation_scores=val_scores,
                 )
@@ -468,14 +501,14 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
                     "The number of classes has to be greater than one; got "
                     f"classes={classes.tolist()}."
                 )
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse="csr",
-            dtype=[np.float64, np.float32],
-            reset=first_call,
-        )
+        X, y, reader = self._validate_training_data(X, y, reset=first_call)
+        try:
+            return self._partial_fit(X, y, classes, sample_weight, first_call, reader)
+        finally:
+            if reader is not None:
+                reader.close()
+
+    def _partial_fit(self, X, y, classes, sample_weight, first_call, reader):
         if first_call:
             self.classes_ = classes
             n_rows = self._n_rows(classes.size)
@@ -490,7 +523,7 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
             state["velocity_intercept"] = np.zeros_like(state["intercept"])
         dtype = state["coef"].dtype
         if X.dtype != dtype:
-            X = X.astype(dtype)
+            X, reader = X.astype(dtype), None
         y_ind = self._encode(y, self.classes_)
         sw = self._weights(sample_weight, X, y_ind, self.classes_, y)
 
@@ -521,6 +554,7 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
                     config=self._update_config(),
                     epoch=len(self.loss_curve_) + 1,
                     buffer=buffer,
+                    gather=None if reader is None else reader.gather,
                 )
         finally:
             self._store(state)

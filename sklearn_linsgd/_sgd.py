@@ -85,6 +85,8 @@ def gather_rows(X, idx, buffer=None):
     if isinstance(idx, slice):
         return X[idx]
     if isinstance(X, np.ndarray):
+        if not X.flags.aligned:  # np.take is very slow on unaligned data
+            return X[idx]
         if buffer is not None and buffer.dtype == X.dtype:
             out = buffer[: len(idx)]
             np.take(X, idx, axis=0, out=out)
@@ -143,6 +145,7 @@ def sgd_pass(
     config,
     epoch=1,
     buffer=None,
+    gather=None,
 ):
     """One pass over ``batches`` of ``(X, y, sample_weight)``; updates ``state``.
 
@@ -165,6 +168,9 @@ def sgd_pass(
         Reported in the divergence error.
     buffer : ndarray, default=None
         Reused storage for gathered dense batches.
+    gather : callable, default=None
+        ``gather(X, idx, buffer) -> rows``; :func:`gather_rows` by default (a
+        file-backed memmap passes a reader that does not map the file).
 
     Returns
     -------
@@ -184,12 +190,14 @@ def sgd_pass(
             config=config,
             epoch=epoch,
         )
+    gather = gather_rows if gather is None else gather
     total, rows_done = 0.0, 0
     prev_coef = state["coef"].copy(order="K")
     prev_intercept = state["intercept"].copy()
     step = 0.0
     for idx in batches:
-        Xb = gather_rows(X, idx, buffer)
+        whole = isinstance(idx, slice) and idx == slice(None)
+        Xb = X if whole else gather(X, idx, buffer)
         sw = sample_weight[idx]
         if not sw.sum() > 0:
             continue  # a batch of zero weight carries no information
@@ -376,6 +384,7 @@ def sgd_epochs(
     validation_score=None,
     verbose=0,
     buffer=None,
+    gather=None,
     loss_curve=None,
     validation_scores=None,
 ):
@@ -428,6 +437,7 @@ def sgd_epochs(
             config=config,
             epoch=epoch,
             buffer=buffer,
+            gather=gather,
         )
         loss_curve.append(objective)
         if objective > BLOW_UP * max(loss_curve[0], 1e-12):

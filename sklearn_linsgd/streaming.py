@@ -120,7 +120,9 @@ def fit_stream(estimator, chunks, *, classes, n_passes=1, verbose=0):
         weighted_objective = 0.0
         for item in stream:
             X_chunk, y_chunk, sw_chunk = _unpack(item, n_chunks)
-            estimator.partial_fit(X_chunk, y_chunk, classes=classes, sample_weight=sw_chunk)
+            estimator.partial_fit(
+                X_chunk, y_chunk, classes=classes, sample_weight=sw_chunk
+            )
             rows = _num_rows(X_chunk)
             n_chunks += 1
             n_rows += rows
