@@ -11,30 +11,9 @@ from sklearn.utils.validation import check_is_fitted
 from ._base import BaseSGDClassifier
 from ._losses import hinge_loss_grad, log_loss_grad
 
-
-class LinearSVMSGD(BaseSGDClassifier):
-    r"""Multiclass linear SVM (Weston-Watkins hinge) trained by mini-batch SGD.
-
-    Minimises
-
-    .. math::
-
-        J(W, b) = \frac{\sum_i w_i L_i}{\sum_i w_i} + \alpha R(W),
-        \quad L_i = \sum_{j \neq y_i} \max(0, s_j - s_{y_i} + \Delta),
-        \quad s = W x_i + b,
-
-    the multiclass hinge loss of CS231n (``margin`` is :math:`\Delta`). With
-    two classes it is the standard binary SVM of
-    :class:`~sklearn.linear_model.SGDClassifier` (``loss="hinge"``): one weight
-    vector, ``L_i = max(0, margin - t_i f_i)`` with ``t_i = +1`` for
-    ``classes_[1]``. It has no ``predict_proba``: wrap it in
-    :class:`~sklearn.calibration.CalibratedClassifierCV` for probabilities.
-
-    Parameters
-    ----------
-    margin : float, default=1.0
-        The margin :math:`\Delta` of the hinge (> 0).
-
+# The parameters and attributes that both estimators share, documented once.
+_DOC_PARTS = {
+    "<shared parameters>": """\
     alpha : float, default=1e-4
         Regularization strength (>= 0): the objective is the weighted mean loss
         plus ``alpha * R(W)``, scaled as in
@@ -133,8 +112,8 @@ class LinearSVMSGD(BaseSGDClassifier):
 
     verbose : int, default=0
         0 is silent; >= 1 prints one line per epoch (objective, validation
-        score, step size, updates, elapsed time).
-
+        score, step size, updates, elapsed time).""",
+    "<attributes>": """\
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -167,7 +146,44 @@ class LinearSVMSGD(BaseSGDClassifier):
 
     best_validation_score_ : float
         Best validation accuracy (only with ``early_stopping``); the fitted
-        parameters are those of that epoch.
+        parameters are those of that epoch.""",
+}
+
+
+def _shared_doc(template):
+    """Fill the shared parameter and attribute sections into a class docstring."""
+    for placeholder, text in _DOC_PARTS.items():
+        template = template.replace(placeholder, text)
+    return template
+
+
+class LinearSVMSGD(BaseSGDClassifier):
+    __doc__ = _shared_doc(
+        r"""Multiclass linear SVM (Weston-Watkins hinge) trained by mini-batch SGD.
+
+    Minimises
+
+    .. math::
+
+        J(W, b) = \frac{\sum_i w_i L_i}{\sum_i w_i} + \alpha R(W),
+        \quad L_i = \sum_{j \neq y_i} \max(0, s_j - s_{y_i} + \Delta),
+        \quad s = W x_i + b,
+
+    the multiclass hinge loss of CS231n (``margin`` is :math:`\Delta`). With
+    two classes it is the standard binary SVM of
+    :class:`~sklearn.linear_model.SGDClassifier` (``loss="hinge"``): one weight
+    vector, ``L_i = max(0, margin - t_i f_i)`` with ``t_i = +1`` for
+    ``classes_[1]``. It has no ``predict_proba``: wrap it in
+    :class:`~sklearn.calibration.CalibratedClassifierCV` for probabilities.
+
+    Parameters
+    ----------
+    margin : float, default=1.0
+        The margin :math:`\Delta` of the hinge (> 0).
+
+<shared parameters>
+
+<attributes>
 
     See Also
     --------
@@ -188,6 +204,7 @@ class LinearSVMSGD(BaseSGDClassifier):
     >>> clf[-1].coef_.shape
     (10, 64)
     """
+    )
 
     _parameter_constraints: dict = {
         **BaseSGDClassifier._parameter_constraints,
@@ -250,7 +267,8 @@ class LinearSVMSGD(BaseSGDClassifier):
 
 
 class SoftmaxSGD(BaseSGDClassifier):
-    r"""Multinomial logistic regression (softmax) trained by mini-batch SGD.
+    __doc__ = _shared_doc(
+        r"""Multinomial logistic regression (softmax) trained by mini-batch SGD.
 
     Minimises
 
@@ -268,139 +286,9 @@ class SoftmaxSGD(BaseSGDClassifier):
 
     Parameters
     ----------
-    alpha : float, default=1e-4
-        Regularization strength (>= 0): the objective is the weighted mean loss
-        plus ``alpha * R(W)``, scaled as in
-        :class:`~sklearn.linear_model.SGDClassifier`, so ``alpha`` values carry
-        over. The intercept is never penalised.
+<shared parameters>
 
-    penalty : {"l2", "l1", "elasticnet"} or None, default="l2"
-        ``R(W) = 0.5 * ||W||_F^2`` ("l2"), ``|W|_1`` ("l1"),
-        ``(1 - l1_ratio) * 0.5 * ||W||_F^2 + l1_ratio * |W|_1`` ("elasticnet"), or
-        no penalty (None). The L1 part is applied as a proximal (soft-threshold)
-        step, so exact zeros appear in ``coef_``.
-
-    l1_ratio : float, default=0.15
-        Elastic-net mixing, in [0, 1]; used only with ``penalty="elasticnet"``.
-
-    fit_intercept : bool, default=True
-        Whether to fit the intercept ``b``; with False it stays 0.
-
-    batch_size : int or "full", default=256
-        Rows per update: 1 is plain SGD, "full" is full-batch gradient descent.
-        A chunk or data set smaller than a batch is one update.
-
-    learning_rate : str, float, schedule or callable, default="adaptive"
-        The step-size schedule, called with the update counter ``t`` (0-based)
-        before each update:
-
-        - "constant": ``eta0``;
-        - "optimal": ``1 / (alpha * (t0 + t))``, Bottou's rule with scikit-learn's
-          ``t0``;
-        - "invscaling": ``eta0 / (t + 1) ** power_t``;
-        - "adaptive": ``eta0``, divided by 5 each time the epoch objective (or the
-          validation score with early stopping) fails to improve by ``tol`` for
-          ``n_iter_no_change`` epochs; training stops when the step falls below
-          1e-6. It keeps working across ``partial_fit`` calls (one call = one
-          epoch);
-        - "step": ``eta0 * 0.5 ** floor(epoch / 10)``;
-        - "exponential": ``eta0 * 0.95 ** epoch`` (``epoch = t / updates per epoch``);
-        - "cosine": cosine decay from ``eta0`` to 0 over ``max_iter`` epochs;
-        - a float: a constant step;
-        - an object from :mod:`sklearn_linsgd.schedules` (its own parameters,
-          searchable as ``learning_rate__eta0``; ``eta0`` and ``power_t`` of the
-          estimator do not apply), or any callable ``t -> step size``.
-
-    eta0 : float, default=0.1
-        Initial step size of the named schedules (> 0).
-
-    power_t : float, default=0.5
-        Exponent of "invscaling".
-
-    momentum : float, default=0.0
-        Heavy-ball momentum in [0, 1); 0 is vanilla SGD.
-
-    nesterov : bool, default=False
-        Nesterov's accelerated gradient (with ``momentum > 0``).
-
-    max_iter : int, default=1000
-        Maximum number of epochs (passes over the data) of ``fit``.
-
-    tol : float or None, default=1e-4
-        Stop when the epoch objective has not decreased by more than ``tol``
-        (or the validation score has not increased by more than ``tol``) for
-        ``n_iter_no_change`` consecutive epochs. None disables the rule.
-
-    n_iter_no_change : int, default=5
-        Patience of the stopping rule (and of the "adaptive" schedule).
-
-    early_stopping : bool, default=False
-        Hold out a stratified ``validation_fraction`` of the training data,
-        monitor its accuracy, and restore the parameters of the best epoch.
-
-    validation_fraction : float, default=0.1
-        Fraction held out for early stopping, in (0, 1).
-
-    shuffle : bool or "batches", default=True
-        True draws a new row order each epoch (batches are gathered by index);
-        "batches" keeps the rows in order and shuffles the order of contiguous
-        batches (no gather, faster, but only sound for data already in random
-        order); False keeps everything in order.
-
-    random_state : int, RandomState instance or None, default=None
-        Seeds the shuffling and the validation split: an int makes ``fit``
-        reproducible.
-
-    average : bool or int, default=False
-        Averaged SGD: ``coef_`` and ``intercept_`` are the running mean of the
-        iterates, from the first update (True) or once that many samples have
-        been seen (int).
-
-    class_weight : dict, "balanced" or None, default=None
-        Weights of each class, folded into the sample weights. "balanced" uses
-        ``n_samples / (n_classes * np.bincount(y))`` and is refused by
-        ``partial_fit`` (use :func:`~sklearn.utils.compute_class_weight`).
-
-    warm_start : bool, default=False
-        Start ``fit`` from the previous solution and step counter ``t_``.
-
-    verbose : int, default=0
-        0 is silent; >= 1 prints one line per epoch (objective, validation
-        score, step size, updates, elapsed time).
-
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
-        The class labels.
-
-    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
-        Weights; one row for two classes (the score of ``classes_[1]``).
-
-    intercept_ : ndarray of shape (1,) or (n_classes,)
-        Intercepts.
-
-    n_features_in_ : int
-        Number of features seen during fit.
-
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of the features seen during fit, when X has string column names.
-
-    n_iter_ : int
-        Epochs run by the last ``fit`` (1 after ``partial_fit``).
-
-    t_ : int
-        Number of parameter updates made so far (the schedule's step counter).
-
-    loss_curve_ : list of float
-        One value per epoch (or ``partial_fit`` call): the mean training
-        objective over that epoch's batches, weighted by batch size.
-
-    validation_scores_ : list of float
-        Validation accuracy after each epoch (only with ``early_stopping``).
-
-    best_validation_score_ : float
-        Best validation accuracy (only with ``early_stopping``); the fitted
-        parameters are those of that epoch.
+<attributes>
 
     See Also
     --------
@@ -421,6 +309,7 @@ class SoftmaxSGD(BaseSGDClassifier):
     >>> clf.predict_proba(X[:2]).shape
     (2, 10)
     """
+    )
 
     def _make_loss_grad(self):
         return log_loss_grad
