@@ -27,7 +27,7 @@ from sklearn.utils.validation import (
     check_is_fitted,
     validate_data,
 )
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from . import _memmap, _sgd, schedules
 from ._losses import decision_scores, penalty_value
@@ -154,7 +154,7 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
                 "y=y) on the full target (or a large sample of it) and pass the "
                 "result as a dict: class_weight=dict(zip(classes, weights))."
             )
-        schedule, _ = self._schedule(steps_per_epoch=1)
+        schedule, _ = self._schedule(steps_per_epoch=1, for_partial_fit=for_partial_fit)
         if isinstance(schedule, schedules.ReduceOnPlateau) and (
             schedule.mode == "max" and (for_partial_fit or not self.early_stopping)
         ):
@@ -172,7 +172,7 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
     def _effective_alpha(self):
         return 0.0 if self.penalty is None else float(self.alpha)
 
-    def _schedule(self, steps_per_epoch):
+    def _schedule(self, steps_per_epoch, for_partial_fit=False):
         """Turn ``learning_rate`` into ``(schedule, plateau or None)``.
 
         Named epoch-based schedules count epochs of ``steps_per_epoch`` updates
@@ -192,7 +192,9 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
                     factor=0.2,
                     patience=self.n_iter_no_change,
                     tol=self.tol if self.tol is not None else 0.0,
-                    mode="max" if self.early_stopping else "min",
+                    mode="max"
+                    if self.early_stopping and not for_partial_fit
+                    else "min",
                 )
             elif lr == "step":
                 sched = schedules.StepDecay(
@@ -523,7 +525,14 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
             state["velocity_intercept"] = np.zeros_like(state["intercept"])
         dtype = state["coef"].dtype
         if X.dtype != dtype:
-            X, reader = X.astype(dtype), None
+            with np.errstate(over="ignore"):
+                X, reader = X.astype(dtype), None
+            if not np.isfinite(X.data if sp.issparse(X) else X).all():
+                raise ValueError(
+                    f"X has values too large for {dtype.name}, the dtype of this "
+                    "model (set by the first call to partial_fit). Scale the "
+                    "features, or pass float64 data on the first call."
+                )
         y_ind = self._encode(y, self.classes_)
         sw = self._weights(sample_weight, X, y_ind, self.classes_, y)
 
@@ -536,7 +545,9 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
             self._rng(state["t"]),
             single_batch=n_samples <= batch_size,
         )
-        schedule, plateau = self._schedule(steps_per_epoch=len(batches))
+        schedule, plateau = self._schedule(
+            steps_per_epoch=len(batches), for_partial_fit=True
+        )
         buffer = None
         if isinstance(X, np.ndarray) and len(batches) > 1:
             buffer = np.empty((batch_size, X.shape[1]), dtype=dtype)
@@ -690,9 +701,17 @@ def _blas_threads(X, batch_rows):
     On a busy machine a threaded BLAS makes a 256 x 256 product 10-100x slower;
     large dense full-batch products keep the default threading.
     """
+    global _CONTROLLER
     if sp.issparse(X) or batch_rows * X.shape[1] <= 2**21:
-        return threadpool_limits(limits=1, user_api="blas")
+        # One controller for the process: building one scans the loaded
+        # libraries, which costs more than a small partial_fit call.
+        if _CONTROLLER is None:
+            _CONTROLLER = ThreadpoolController()
+        return _CONTROLLER.limit(limits=1, user_api="blas")
     return contextlib.nullcontext()
+
+
+_CONTROLLER = None
 
 
 def _accuracy_scorer(X_val, y_val, sw_val):

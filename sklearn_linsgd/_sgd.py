@@ -194,13 +194,14 @@ def sgd_pass(
     total, rows_done = 0.0, 0
     prev_coef = state["coef"].copy(order="K")
     prev_intercept = state["intercept"].copy()
-    step = 0.0
+    step = state.get("last_step", 0.0)
+    last = None  # the last updated batch (nothing is gathered after it)
     for idx in batches:
-        whole = isinstance(idx, slice) and idx == slice(None)
-        Xb = X if whole else gather(X, idx, buffer)
         sw = sample_weight[idx]
         if not sw.sum() > 0:
             continue  # a batch of zero weight carries no information
+        whole = isinstance(idx, slice) and idx == slice(None)
+        Xb = X if whole else gather(X, idx, buffer)
         coef, intercept = state["coef"], state["intercept"]
         loss, grad_coef, grad_intercept = loss_grad(coef, intercept, Xb, y[idx], sw)
         objective = loss + penalty_value(coef, config.alpha, config.l1_ratio)
@@ -209,10 +210,12 @@ def sgd_pass(
             np.copyto(intercept, prev_intercept)
             raise _divergence(epoch, step, state)
         step = float(schedule(state["t"])) * state["lr_scale"]
+        state["last_step"] = step
         np.copyto(prev_coef, coef)
         np.copyto(prev_intercept, intercept)
         _apply_update(state, grad_coef, grad_intercept, step, config)
         state["t"] += 1
+        last = (Xb, idx, sw)
         n_rows = Xb.shape[0]
         _update_average(state, n_rows, config)
         total += objective * n_rows
@@ -221,6 +224,18 @@ def sgd_pass(
         np.copyto(state["coef"], prev_coef)
         np.copyto(state["intercept"], prev_intercept)
         raise _divergence(epoch, step, state)
+    if last is not None:
+        # Check the last update on its own batch: a pass never returns
+        # parameters whose objective there is non-finite (the next pass could
+        # not restore anything older, and would diverge whatever the step).
+        Xb, idx, sw = last
+        final = loss_grad(
+            state["coef"], state["intercept"], Xb, y[idx], sw, return_grad=False
+        )
+        if not np.isfinite(final):
+            np.copyto(state["coef"], prev_coef)
+            np.copyto(state["intercept"], prev_intercept)
+            raise _divergence(epoch, step, state)
     return total / rows_done if rows_done else float("nan")
 
 
@@ -278,7 +293,7 @@ def _sgd_pass_lazy_sparse(
     coef, intercept = state["coef"], state["intercept"]
     alpha = config.alpha
     scale, sq_norm = 1.0, _sq_norm(coef)
-    total, rows_done, step = 0.0, 0, 0.0
+    total, rows_done, step = 0.0, 0, state.get("last_step", 0.0)
     prev = None  # (cols, V[:, cols], intercept, scale, sq_norm) before an update
     try:
         for idx in batches:
@@ -299,6 +314,7 @@ def _sgd_pass_lazy_sparse(
                     scale, sq_norm = prev[3], prev[4]
                 raise _divergence(epoch, step, state)
             step = float(schedule(state["t"])) * state["lr_scale"]
+            state["last_step"] = step
             prev = (cols, v_cols, intercept.copy(), scale, sq_norm)
             decay = 1.0 - step * alpha
             if decay == 0.0:  # the decay wipes W out: restart V from zero
@@ -336,10 +352,14 @@ BLOW_UP = 1e10
 
 
 def _divergence(epoch, step, state, objective=None):
-    if not np.isfinite(state["avg_coef"]).all():
-        np.copyto(state["avg_coef"], state["coef"])
-        np.copyto(state["avg_intercept"], state["intercept"])
-        state["n_avg"] = 0
+    # The momentum buffers and the running average took in the step that
+    # diverged: restart both from the restored (last finite) parameters.
+    np.copyto(state["avg_coef"], state["coef"])
+    np.copyto(state["avg_intercept"], state["intercept"])
+    state["n_avg"] = 0
+    if state["velocity_coef"] is not None:
+        state["velocity_coef"][...] = 0
+        state["velocity_intercept"][...] = 0
     what = "non-finite" if objective is None else f"explosive ({objective:.3g})"
     return DivergenceError(
         f"The objective became {what} at epoch {epoch} (step size {step:.3g}, "

@@ -22,7 +22,7 @@ PACKAGE = ROOT / "sklearn_linsgd"
 
 # Pages whose ``>>>`` examples are doctests.
 DOCTEST_PAGES = ("index.rst", "getting_started.rst", "user_guide.rst")
-DOCTEST_PAGES += ("hyperparameters.rst",)
+DOCTEST_PAGES += ("hyperparameters.rst", "reliability.rst")
 
 # Public modules and the names the API reference must list.
 MODULES = (

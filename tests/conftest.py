@@ -1,0 +1,29 @@
+"""Shared test configuration: hypothesis profiles.
+
+``default`` keeps the property-based tests fast and reproducible in CI (a modest,
+derandomized example count). ``fuzz`` runs many more random examples; select it
+with ``HYPOTHESIS_PROFILE=fuzz`` (``make fuzz``). No profile has a deadline: the
+machine running the tests may be shared, and wall-clock limits make tests flaky.
+"""
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "default",
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "fuzz",
+    max_examples=1000,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
