@@ -442,10 +442,12 @@ def sgd_epochs(
     mode = "max" if validation_score is not None else "min"
     plateau_state = plateau.init_state() if plateau is not None else None
     stopped = False
+    good_params = (state["coef"].copy(order="K"), state["intercept"].copy())
     start = time.time()
     n_iter = 0
     for epoch in range(1, max_iter + 1):
         n_iter = epoch
+        start_params = (state["coef"].copy(order="K"), state["intercept"].copy())
         objective = sgd_pass(
             state,
             X,
@@ -461,8 +463,12 @@ def sgd_epochs(
         )
         loss_curve.append(objective)
         if objective > BLOW_UP * max(loss_curve[0], 1e-12):
-            step = float(schedule(max(state["t"] - 1, 0))) * state["lr_scale"]
-            raise _divergence(epoch, step, state, objective)
+            # Still finite, but astronomically large: back to the start of the
+            # last epoch whose objective was sound.
+            np.copyto(state["coef"], good_params[0])
+            np.copyto(state["intercept"], good_params[1])
+            raise _divergence(epoch, state.get("last_step", 0.0), state, objective)
+        good_params = start_params
         monitored = objective
         if validation_score is not None:
             score = float(validation_score(*effective_params(state)))
