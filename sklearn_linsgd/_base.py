@@ -68,6 +68,7 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
         "power_t": [Interval(Real, None, None, closed="neither")],
         "momentum": [Interval(Real, 0, 1, closed="left")],
         "nesterov": ["boolean"],
+        "adagrad": ["boolean"],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, None, None, closed="neither"), None],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -94,6 +95,7 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
         power_t=0.5,
         momentum=0.0,
         nesterov=False,
+        adagrad=False,
         max_iter=1000,
         tol=1e-4,
         n_iter_no_change=5,
@@ -116,6 +118,7 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
         self.power_t = power_t
         self.momentum = momentum
         self.nesterov = nesterov
+        self.adagrad = adagrad
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -145,6 +148,11 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
             raise ValueError(
                 "alpha must be > 0 with learning_rate='optimal', whose step is "
                 "1 / (alpha * (t0 + t)); use alpha > 0 or another learning_rate."
+            )
+        if self.adagrad and self.momentum:
+            raise ValueError(
+                "adagrad=True scales each coordinate's step by its own gradient "
+                "history and does not combine with momentum; set momentum=0."
             )
         if for_partial_fit and self.class_weight == "balanced":
             raise ValueError(
@@ -232,6 +240,7 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
             momentum=float(self.momentum),
             nesterov=bool(self.nesterov),
             average_start=start,
+            adagrad=bool(self.adagrad),
         )
 
     # ---------------------------------------------------------------- data

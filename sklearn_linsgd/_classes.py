@@ -69,6 +69,15 @@ _DOC_PARTS = {
     nesterov : bool, default=False
         Nesterov's accelerated gradient (with ``momentum > 0``).
 
+    adagrad : bool, default=False
+        Per-coordinate steps (AdaGrad with proximal penalties, Duchi et al.
+        2011): each weight moves by the schedule's step divided by the root of
+        the sum of its squared data gradients, and the penalty is applied as a
+        proximal step at the same rate. It minimises the same objective, and
+        helps sparse data whose rare features learn slowly with mean-gradient
+        mini-batches; a constant schedule is usual (the denominators decay the
+        steps already). Not combined with ``momentum``.
+
     max_iter : int, default=1000
         Maximum number of epochs (passes over the data) of ``fit``.
 
@@ -225,6 +234,7 @@ class LinearSVMSGD(BaseSGDClassifier):
         power_t=0.5,
         momentum=0.0,
         nesterov=False,
+        adagrad=False,
         max_iter=1000,
         tol=1e-4,
         n_iter_no_change=5,
@@ -248,6 +258,7 @@ class LinearSVMSGD(BaseSGDClassifier):
             power_t=power_t,
             momentum=momentum,
             nesterov=nesterov,
+            adagrad=adagrad,
             max_iter=max_iter,
             tol=tol,
             n_iter_no_change=n_iter_no_change,

@@ -48,6 +48,7 @@ class UpdateConfig:
     momentum: float = 0.0
     nesterov: bool = False
     average_start: Optional[int] = None  # samples seen before averaging starts
+    adagrad: bool = False  # per-coordinate steps step / sqrt(sum of g^2)
 
 
 def init_state(coef, intercept, *, momentum=0.0, t=0):
@@ -95,8 +96,39 @@ def gather_rows(X, idx, buffer=None):
     return X[idx]
 
 
+#: Added to sqrt(sum of squared gradients) in the AdaGrad denominators.
+ADAGRAD_EPS = 1e-8
+
+
+def _apply_adagrad(state, grad_coef, grad_intercept, step, config):
+    """AdaGrad with proximal regularization (Duchi, Hazan and Singer, 2011).
+
+    Each coordinate steps by ``step / (sqrt(G) + eps)``, where ``G`` sums the
+    squares of its data gradients; the L2 and L1 penalties are applied as
+    proximal steps with the same per-coordinate rates.
+    """
+    coef, intercept = state["coef"], state["intercept"]
+    alpha, l1_ratio = config.alpha, config.l1_ratio
+    if state.get("sq_grad_coef") is None:
+        state["sq_grad_coef"] = np.zeros_like(coef)
+        state["sq_grad_intercept"] = np.zeros_like(intercept)
+    sq_coef, sq_intercept = state["sq_grad_coef"], state["sq_grad_intercept"]
+    sq_coef += grad_coef * grad_coef
+    rate = step / (np.sqrt(sq_coef) + ADAGRAD_EPS)
+    coef -= rate * grad_coef
+    if alpha and l1_ratio < 1:
+        coef /= 1 + (alpha * (1 - l1_ratio)) * rate
+    if alpha and l1_ratio > 0:
+        soft_threshold(coef, rate * (alpha * l1_ratio))
+    if config.fit_intercept:
+        sq_intercept += grad_intercept * grad_intercept
+        intercept -= step * grad_intercept / (np.sqrt(sq_intercept) + ADAGRAD_EPS)
+
+
 def _apply_update(state, grad_coef, grad_intercept, step, config):
     """One (proximal, momentum) SGD update of ``state`` in place."""
+    if config.adagrad:
+        return _apply_adagrad(state, grad_coef, grad_intercept, step, config)
     coef, intercept = state["coef"], state["intercept"]
     alpha, l1_ratio = config.alpha, config.l1_ratio
     if alpha and l1_ratio < 1:
@@ -179,7 +211,8 @@ def sgd_pass(
         each update), weighted by batch size; ``nan`` when nothing was updated.
     """
     if _lazy_sparse_ok(X, config):
-        return _sgd_pass_lazy_sparse(
+        lazy_pass = _sgd_pass_lazy_adagrad if config.adagrad else _sgd_pass_lazy_sparse
+        return lazy_pass(
             state,
             X,
             y,
@@ -240,7 +273,8 @@ def sgd_pass(
 
 
 def _lazy_sparse_ok(X, config):
-    """Whether the lazy sparse pass applies: CSR data, plain SGD with L2 or none."""
+    """Whether a lazy sparse pass applies: CSR data, no momentum or averaging,
+    L2 or no penalty."""
     return (
         sp.issparse(X)
         and X.format == "csr"
@@ -248,6 +282,120 @@ def _lazy_sparse_ok(X, config):
         and config.average_start is None
         and (config.alpha == 0 or config.l1_ratio == 0)
     )
+
+
+def _pending_decay(sq_grad, alpha, n_skipped, step_sum):
+    """L2 proximal decay owed by weights that sat out ``n_skipped`` updates.
+
+    Under AdaGrad an untouched weight only meets the proximal steps
+    ``w <- w / (1 + rate_s * alpha)`` with ``rate_s = step_s / (sqrt(G) + eps)``
+    (``G`` does not change while it is untouched). Their product is computed
+    with the mean step of the gap, ``(1 + alpha * S / (n * d)) ** -n`` with
+    ``S`` the sum of the steps and ``d = sqrt(G) + eps``: exact for a
+    constant step.
+    """
+    n = np.maximum(n_skipped, 1)
+    per_step = alpha * (step_sum / n) / (np.sqrt(sq_grad) + ADAGRAD_EPS)
+    return np.exp(-n_skipped * np.log1p(per_step))
+
+
+def _sgd_pass_lazy_adagrad(
+    state, X, y, sample_weight, batches, *, loss_grad, schedule, config, epoch
+):
+    """:func:`sgd_pass` with AdaGrad on CSR data, touching only batch columns.
+
+    A column's owed L2 decay is applied when a batch next uses it (and for
+    every column at the end of the pass), so a batch costs
+    O(nnz x n_rows). The penalty part of the batch objective uses the stored
+    weights, which do not yet carry the owed decay (an upper bound).
+    """
+    coef, intercept = state["coef"], state["intercept"]
+    if state.get("sq_grad_coef") is None:
+        state["sq_grad_coef"] = np.zeros_like(coef)
+        state["sq_grad_intercept"] = np.zeros_like(intercept)
+    sq_coef, sq_intercept = state["sq_grad_coef"], state["sq_grad_intercept"]
+    alpha = config.alpha
+    n_features = coef.shape[1]
+    last_t = np.zeros(n_features, dtype=np.int64)  # updates when last touched
+    last_sum = np.zeros(n_features)  # sum of steps when last touched
+    t_pass, step_sum = 0, 0.0
+    sq_norm = _sq_norm(coef)
+    total, rows_done, step = 0.0, 0, state.get("last_step", 0.0)
+    prev = None
+    try:
+        for idx in batches:
+            sw = sample_weight[idx]
+            if not sw.sum() > 0:
+                continue
+            Xb = X[idx]
+            cols, Xc = compact_columns(Xb)
+            old_cols = coef[:, cols]
+            sq_cols = sq_coef[:, cols]
+            w_cols = old_cols
+            if alpha:
+                w_cols = old_cols * _pending_decay(
+                    sq_cols,
+                    alpha,
+                    t_pass - last_t[cols],
+                    step_sum - last_sum[cols],
+                )
+            loss, grad_cols, grad_intercept = loss_grad(
+                w_cols, intercept, Xc, y[idx], sw
+            )
+            objective = loss + 0.5 * alpha * sq_norm
+            if not np.isfinite(objective):
+                if prev is not None:
+                    _restore_adagrad_cols(state, prev, last_t, last_sum)
+                raise _divergence(epoch, step, state)
+            step = float(schedule(state["t"])) * state["lr_scale"]
+            state["last_step"] = step
+            prev = (
+                cols,
+                old_cols,
+                sq_cols,
+                intercept.copy(),
+                sq_intercept.copy(),
+                last_t[cols],
+                last_sum[cols],
+            )
+            sq_cols = sq_cols + grad_cols * grad_cols
+            rate = step / (np.sqrt(sq_cols) + ADAGRAD_EPS)
+            new_cols = w_cols - rate * grad_cols
+            if alpha:
+                new_cols /= 1 + alpha * rate
+            coef[:, cols] = new_cols
+            sq_coef[:, cols] = sq_cols
+            sq_norm += _sq_norm(new_cols) - _sq_norm(old_cols)
+            t_pass += 1
+            step_sum += step
+            last_t[cols] = t_pass
+            last_sum[cols] = step_sum
+            if config.fit_intercept:
+                sq_intercept += grad_intercept * grad_intercept
+                intercept -= (
+                    step * grad_intercept / (np.sqrt(sq_intercept) + ADAGRAD_EPS)
+                )
+            state["t"] += 1
+            state["samples_seen"] += Xb.shape[0]
+            total += objective * Xb.shape[0]
+            rows_done += Xb.shape[0]
+        if not (np.isfinite(sq_norm) and np.isfinite(intercept).all()):
+            _restore_adagrad_cols(state, prev, last_t, last_sum)
+            raise _divergence(epoch, step, state)
+    finally:
+        if alpha and t_pass:  # settle every column's owed decay
+            coef *= _pending_decay(sq_coef, alpha, t_pass - last_t, step_sum - last_sum)
+    return total / rows_done if rows_done else float("nan")
+
+
+def _restore_adagrad_cols(state, prev, last_t, last_sum):
+    cols, old_cols, sq_cols, intercept, sq_intercept, t_cols, sum_cols = prev
+    state["coef"][:, cols] = old_cols
+    state["sq_grad_coef"][:, cols] = sq_cols
+    np.copyto(state["intercept"], intercept)
+    np.copyto(state["sq_grad_intercept"], sq_intercept)
+    last_t[cols] = t_cols
+    last_sum[cols] = sum_cols
 
 
 def _sq_norm(a):

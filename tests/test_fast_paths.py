@@ -109,3 +109,62 @@ def test_batches_cover_every_row_once():
     batches = _batches(subset, 4, "batches", rng)
     seen = np.concatenate([np.asarray(b) for b in batches])
     assert np.array_equal(np.sort(seen), subset)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("alpha", [0.0, 1e-2])
+def test_lazy_adagrad_equals_dense_adagrad(cls, alpha):
+    X, y = _sparse_problem(4)
+    params = dict(
+        alpha=alpha,
+        adagrad=True,
+        batch_size=32,
+        learning_rate="constant",
+        eta0=0.5,
+        max_iter=4,
+        tol=None,
+        random_state=0,
+    )
+    lazy = cls(**params).fit(X, y)
+    dense = cls(**params).fit(X.toarray(), y)
+    np.testing.assert_allclose(lazy.coef_, dense.coef_, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(lazy.intercept_, dense.intercept_, rtol=0, atol=1e-12)
+    # the squared-gradient sums are the same state in both
+    np.testing.assert_allclose(
+        lazy._opt_state["sq_grad_coef"], dense._opt_state["sq_grad_coef"], atol=1e-12
+    )
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_adagrad_steps_follow_the_formula(cls):
+    # one full-batch update from zero: each coordinate moves by -step * sign(g)
+    # (sqrt(g^2) = |g|), then the L2 prox divides by 1 + alpha * step / |g|
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 5))
+    y = np.arange(40) % 3
+    est = cls(alpha=0.1, adagrad=True, batch_size="full", learning_rate="constant")
+    est.set_params(eta0=0.01, max_iter=1, tol=None).fit(X, y)
+    ref = cls(alpha=0.1).set_params(max_iter=1, tol=None).fit(X, y)
+    _, grad, grad_b = ref._objective_and_gradient(
+        X, y, coef=np.zeros_like(ref.coef_), intercept=np.zeros_like(ref.intercept_)
+    )
+    rate = 0.01 / (np.abs(grad) + 1e-8)
+    expected = -rate * grad / (1 + 0.1 * rate)
+    np.testing.assert_allclose(est.coef_, expected, rtol=1e-10, atol=1e-12)
+    expected_b = -0.01 * grad_b / (np.abs(grad_b) + 1e-8)
+    np.testing.assert_allclose(est.intercept_, expected_b, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_adagrad_state_continues_across_partial_fit(cls):
+    X, y = _sparse_problem(3, seed=2)
+    params = dict(adagrad=True, learning_rate="constant", eta0=0.3, shuffle=False)
+    fitted = cls(max_iter=2, tol=None, **params).fit(X, y)
+    streamed = cls(**params).partial_fit(X, y, classes=[0, 1, 2]).partial_fit(X, y)
+    np.testing.assert_allclose(streamed.coef_, fitted.coef_, rtol=0, atol=1e-12)
+
+
+def test_adagrad_refuses_momentum():
+    X, y = _sparse_problem(2)
+    with pytest.raises(ValueError, match="momentum=0"):
+        SoftmaxSGD(adagrad=True, momentum=0.9).fit(X, y)
