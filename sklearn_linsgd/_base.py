@@ -30,7 +30,7 @@ from sklearn.utils.validation import (
 from threadpoolctl import ThreadpoolController
 
 from . import _memmap, _sgd, schedules
-from ._losses import decision_scores, penalty_value
+from ._losses import decision_scores, penalty_subgradient, penalty_value
 
 NAMED_SCHEDULES = (
     "constant",
@@ -225,7 +225,7 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
         plateau = sched if isinstance(sched, schedules.ReduceOnPlateau) else None
         return sched, plateau
 
-    def _update_config(self, n_samples_hint=None):
+    def _update_config(self):
         average = self.average
         if average is True:
             start = 1
@@ -627,9 +627,9 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
         """``J`` and its (sub)gradient w.r.t. ``coef_`` and ``intercept_``.
 
         ``coef`` and ``intercept`` default to the fitted ones. The L1 part uses
-        the subgradient ``sign(W)``; the intercept gradient is zero when
-        ``fit_intercept=False`` is not taken into account (it is the gradient of
-        ``J`` in ``intercept``).
+        the subgradient ``sign(W)``. The intercept gradient is the gradient of
+        ``J`` in ``intercept`` whatever ``fit_intercept`` says (callers that
+        keep the intercept fixed ignore it).
         """
         X = validate_data(
             self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False
@@ -643,8 +643,6 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
             loss, grad_coef, grad_intercept = self._make_loss_grad()(
                 coef, intercept, X, y_ind, sw
             )
-        from ._losses import penalty_subgradient
-
         alpha, l1_ratio = self._effective_alpha(), self._l1_ratio()
         value = loss + penalty_value(coef, alpha, l1_ratio)
         grad_coef = grad_coef + penalty_subgradient(coef, alpha, l1_ratio)
