@@ -10,20 +10,21 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-# Stamps: reinstall only when the package metadata changes.
-$(VENV)/.installed: setup.py pyproject.toml | $(PY)
+# Stamps: reinstall (and rebuild the compiled kernels) only when the package
+# metadata or the Cython sources change.
+$(VENV)/.installed: setup.py pyproject.toml sklearn_linsgd/_fast.pyx | $(PY)
 	$(PY) -m pip install --quiet -e ".[plot]"
 	touch $@
 
-$(VENV)/.installed-test: setup.py pyproject.toml | $(PY)
+$(VENV)/.installed-test: setup.py pyproject.toml sklearn_linsgd/_fast.pyx | $(PY)
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $@
 
-$(VENV)/.installed-docs: setup.py pyproject.toml | $(PY)
+$(VENV)/.installed-docs: setup.py pyproject.toml sklearn_linsgd/_fast.pyx | $(PY)
 	$(PY) -m pip install --quiet -e ".[test,docs]"
 	touch $@
 
-$(VENV)/.installed-bench: setup.py pyproject.toml | $(PY)
+$(VENV)/.installed-bench: setup.py pyproject.toml sklearn_linsgd/_fast.pyx | $(PY)
 	$(PY) -m pip install --quiet -e ".[bench]"
 	touch $@
 

@@ -1,6 +1,17 @@
 """Package metadata for sklearn_linsgd."""
 
-from setuptools import find_packages, setup
+from setuptools import Extension, find_packages, setup
+
+# The compiled SGD passes (sklearn_linsgd/_fast.pyx) call BLAS through
+# scipy.linalg.cython_blas: Cython and SciPy are build requirements
+# (pyproject.toml), NumPy's headers are not needed (typed memoryviews only).
+try:
+    from Cython.Build import cythonize
+except ImportError as exc:  # pragma: no cover - pip installs Cython first
+    raise SystemExit(
+        "Building sklearn_linsgd needs Cython>=3 (listed in pyproject.toml's "
+        "build-system.requires; `pip install .` installs it)."
+    ) from exc
 
 with open("README.md", encoding="utf-8") as f:
     long_description = f.read()
@@ -51,6 +62,16 @@ setup(
     python_requires=">=3.9",
     install_requires=["numpy>=1.22", "scipy>=1.8", "scikit-learn>=1.6"],
     extras_require=extras,
+    ext_modules=cythonize(
+        [
+            Extension(
+                "sklearn_linsgd._fast",
+                ["sklearn_linsgd/_fast.pyx"],
+                extra_compile_args=["-O3"],
+            )
+        ],
+        compiler_directives={"language_level": "3"},
+    ),
     classifiers=[
         "Programming Language :: Python :: 3",
         "License :: OSI Approved :: BSD License",

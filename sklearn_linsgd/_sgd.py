@@ -27,6 +27,7 @@ from typing import Optional
 import numpy as np
 import scipy.sparse as sp
 
+from ._compiled import compiled_pass
 from ._losses import penalty_value, soft_threshold
 
 
@@ -209,7 +210,31 @@ def sgd_pass(
     objective : float
         Mean of the batch objectives (loss + penalty at the parameters before
         each update), weighted by batch size; ``nan`` when nothing was updated.
+
+    Notes
+    -----
+    The compiled kernels of :mod:`._fast` run the pass when they implement
+    its loss, data and update (:func:`._compiled.compiled_pass`); this
+    function's numpy code is their reference and runs otherwise.
     """
+    batches = list(batches)
+    if gather is None:
+        compiled = compiled_pass(
+            state,
+            X,
+            y,
+            sample_weight,
+            batches,
+            loss_grad=loss_grad,
+            schedule=schedule,
+            config=config,
+            buffer=buffer,
+        )
+        if compiled is not None:
+            status, total, rows_done = compiled
+            if status:
+                raise _divergence(epoch, state.get("last_step", 0.0), state)
+            return total / rows_done if rows_done else float("nan")
     if _lazy_sparse_ok(X, config):
         lazy_pass = _sgd_pass_lazy_adagrad if config.adagrad else _sgd_pass_lazy_sparse
         return lazy_pass(

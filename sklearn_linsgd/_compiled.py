@@ -1,0 +1,219 @@
+"""Dispatch of SGD passes to the compiled kernels in :mod:`._fast`.
+
+:func:`compiled_pass` runs one pass with the compiled kernel when the data, the
+loss and the update are ones it implements, and returns ``None`` otherwise (the
+caller then runs the numpy reference in :mod:`._sgd`). The kernels mirror the
+reference update for update; ``tests/test_fast_paths.py`` checks that they
+agree to rounding.
+"""
+
+from functools import partial
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import _fast
+from ._losses import hinge_loss_grad, log_loss_grad
+from .schedules import Schedule
+
+HINGE, LOG = 0, 1
+
+#: Set to False to run the numpy reference everywhere (tests compare the two).
+ENABLED = True
+
+
+def loss_kind(loss_grad):
+    """``(kind, margin)`` of a loss the kernels implement, else ``None``."""
+    if loss_grad is log_loss_grad:
+        return LOG, 0.0
+    if loss_grad is hinge_loss_grad:
+        return HINGE, 1.0
+    if (
+        isinstance(loss_grad, partial)
+        and loss_grad.func is hinge_loss_grad
+        and not loss_grad.args
+        and set(loss_grad.keywords) <= {"margin"}
+    ):
+        return HINGE, float(loss_grad.keywords.get("margin", 1.0))
+    return None
+
+
+def step_sizes(schedule, t0, n, lr_scale):
+    """Steps of updates ``t0 .. t0 + n - 1``: ``schedule(t) * lr_scale``.
+
+    ``schedule`` is a :class:`~sklearn_linsgd.schedules.Schedule`, whose
+    ``__call__`` takes an array of steps.
+    """
+    steps = np.asarray(schedule(np.arange(t0, t0 + n)), dtype=np.float64)
+    return np.ascontiguousarray(steps * lr_scale)
+
+
+def _batch_bounds(batches, n_samples):
+    """``(rows, starts, stops, gathered)`` for a list of batches, or ``None``.
+
+    All slices: contiguous batches of ``X`` itself (``gathered=False``); all
+    index arrays: positions into the concatenated ``rows``.
+    """
+    if all(isinstance(b, slice) for b in batches):
+        bounds = [b.indices(n_samples) for b in batches]
+        if any(step != 1 for _, _, step in bounds):
+            return None
+        starts = np.array([s for s, _, _ in bounds], dtype=np.int64)
+        stops = np.array([max(s, e) for s, e, _ in bounds], dtype=np.int64)
+        return np.empty(0, dtype=np.int64), starts, stops, False
+    if any(isinstance(b, slice) for b in batches):
+        return None
+    sizes = np.array([len(b) for b in batches], dtype=np.int64)
+    stops = np.cumsum(sizes)
+    rows = np.concatenate(batches) if batches else np.empty(0, dtype=np.int64)
+    return rows.astype(np.int64, copy=False), stops - sizes, stops, True
+
+
+def _empty_like_model(coef):
+    return np.empty((0, 0), dtype=coef.dtype, order="F")
+
+
+def compiled_pass(
+    state, X, y, sample_weight, batches, *, loss_grad, schedule, config, buffer=None
+):
+    """Run one pass with a compiled kernel; ``None`` when none applies.
+
+    ``batches`` is a list of slices or of index arrays (as ``_base._batches``
+    makes them); ``buffer`` is reused for gathered rows when it fits.
+
+    Returns ``(status, objective_total, rows_done)`` after updating ``state``
+    (``t``, ``samples_seen``, ``n_avg``, ``last_step`` and the arrays).
+    """
+    kind = loss_kind(loss_grad) if ENABLED else None
+    if kind is None or not isinstance(schedule, Schedule):
+        # A plain callable learning_rate is called just before each update
+        # (it may look at anything, or raise): the numpy loop keeps that.
+        return None
+    coef, intercept = state["coef"], state["intercept"]
+    dtype = coef.dtype
+    if dtype not in (np.float32, np.float64) or not coef.flags.f_contiguous:
+        return None
+    if sp.issparse(X):
+        return _sparse(state, X, y, sample_weight, batches, kind, schedule, config)
+    if not (
+        isinstance(X, np.ndarray)
+        and X.dtype == dtype
+        and X.ndim == 2
+        and X.flags.c_contiguous
+        and X.flags.aligned
+        and X.shape[0] > 0
+        and X.shape[1] > 0
+    ):
+        return None
+    bounds = _batch_bounds(batches, X.shape[0])
+    if bounds is None:
+        return None
+    rows, starts, stops, gathered = bounds
+    if config.adagrad and config.momentum:
+        return None
+    steps = step_sizes(schedule, state["t"], len(starts), state["lr_scale"])
+    if config.adagrad and state.get("sq_grad_coef") is None:
+        state["sq_grad_coef"] = np.zeros_like(coef)
+        state["sq_grad_intercept"] = np.zeros_like(intercept)
+    empty, empty_b = _empty_like_model(coef), np.empty(0, dtype=dtype)
+    averaging = config.average_start is not None
+    if averaging and state["avg_coef"] is None:
+        state["avg_coef"] = coef.copy(order="F")
+        state["avg_intercept"] = intercept.copy()
+    max_rows = int((stops - starts).max(initial=0))
+    if not gathered:
+        buffer = np.empty((0, X.shape[1]), dtype=dtype)
+    elif not (
+        isinstance(buffer, np.ndarray)
+        and buffer.dtype == dtype
+        and buffer.flags.c_contiguous
+        and buffer.shape[1:] == X.shape[1:]
+        and buffer.shape[0] >= max(max_rows, 1)
+    ):
+        buffer = np.empty((max(max_rows, 1), X.shape[1]), dtype=dtype)
+    status, n_updates, rows_done, total, samples_seen, n_avg = _fast.dense_pass(
+        X,
+        np.ascontiguousarray(y, dtype=np.int64),
+        np.ascontiguousarray(sample_weight, dtype=np.float64),
+        rows,
+        starts,
+        stops,
+        gathered,
+        steps,
+        coef,
+        intercept,
+        state["velocity_coef"] if config.momentum else empty,
+        state["velocity_intercept"] if config.momentum else empty_b,
+        state["sq_grad_coef"] if config.adagrad else empty,
+        state["sq_grad_intercept"] if config.adagrad else empty_b,
+        state["avg_coef"] if averaging else empty,
+        state["avg_intercept"] if averaging else empty_b,
+        buffer,
+        kind[0],
+        kind[1],
+        float(config.alpha),
+        float(config.l1_ratio),
+        bool(config.fit_intercept),
+        float(config.momentum),
+        bool(config.nesterov),
+        bool(config.adagrad),
+        int(config.average_start) if averaging else -1,
+        int(state["samples_seen"]),
+        int(state["n_avg"]),
+    )
+    _advance(state, steps, n_updates, status)
+    state["samples_seen"] = samples_seen
+    state["n_avg"] = n_avg
+    return status, total, rows_done
+
+
+def _sparse(state, X, y, sample_weight, batches, kind, schedule, config):
+    """The lazy L2 pass on CSR data (plain SGD only), else ``None``."""
+    coef, intercept = state["coef"], state["intercept"]
+    if not (
+        X.format == "csr"
+        and X.dtype == coef.dtype
+        and X.indices.dtype == X.indptr.dtype
+        and X.indices.dtype in (np.int32, np.int64)
+        and config.momentum == 0
+        and config.average_start is None
+        and not config.adagrad
+        and (config.alpha == 0 or config.l1_ratio == 0)
+    ):
+        return None
+    n_samples = X.shape[0]
+    if all(isinstance(b, slice) for b in batches):
+        batches = [np.arange(n_samples)[b] for b in batches]
+    bounds = _batch_bounds(batches, n_samples)
+    if bounds is None:
+        return None
+    rows, starts, stops, _ = bounds
+    steps = step_sizes(schedule, state["t"], len(starts), state["lr_scale"])
+    data = X.data if X.data.flags.c_contiguous else np.ascontiguousarray(X.data)
+    status, n_updates, rows_done, total, samples = _fast.sparse_pass(
+        data,
+        np.ascontiguousarray(X.indices),
+        np.ascontiguousarray(X.indptr),
+        np.ascontiguousarray(y, dtype=np.int64),
+        np.ascontiguousarray(sample_weight, dtype=np.float64),
+        rows,
+        starts,
+        stops,
+        steps,
+        coef,
+        intercept,
+        kind[0],
+        kind[1],
+        float(config.alpha),
+        bool(config.fit_intercept),
+    )
+    _advance(state, steps, n_updates, status)
+    state["samples_seen"] += samples
+    return status, total, rows_done
+
+
+def _advance(state, steps, n_updates, status):
+    """Count the updates made and remember the last step taken."""
+    state["t"] += int(n_updates)
+    if n_updates:
+        state["last_step"] = float(steps[n_updates - 1])

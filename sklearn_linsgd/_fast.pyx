@@ -1,0 +1,540 @@
+# cython: language_level=3, boundscheck=False, wraparound=False
+# cython: cdivision=True, initializedcheck=False
+"""Compiled mini-batch SGD passes (dense gathered batches, lazy sparse).
+
+Each function runs one pass over a list of batches for one configuration and
+mirrors a numpy reference in :mod:`._sgd` (``sgd_pass`` and
+``_sgd_pass_lazy_sparse``), which the tests compare it with. The products go
+through BLAS (``scipy.linalg.cython_blas``); the per-row loss derivatives, the
+updates and the bookkeeping are plain loops, all without the GIL.
+
+Layout: ``coef`` is ``(n_rows, n_features)`` in Fortran order, i.e. a
+C-ordered ``(n_features, n_rows)`` matrix ``W`` with ``W[d, k]`` at
+``d * n_rows + k``; ``X`` is C-ordered. Scores ``S = Xb @ W`` are then one
+``gemm`` with no transposition and the gradient ``W_grad = Xb.T @ G`` another.
+
+Return codes: ``0`` the pass ended normally; ``1`` the objective of a batch was
+non-finite (parameters restored to before the previous update); ``2`` the
+parameters were non-finite at the end of the pass, or the objective of the
+last batch at them (parameters restored to before the last update).
+"""
+
+from cython cimport floating
+from libc.math cimport exp, expf, fabs, isfinite, log, log1p, sqrt
+from libc.string cimport memcpy
+from scipy.linalg.cython_blas cimport dgemm, sgemm
+
+import numpy as np
+
+cdef enum:
+    HINGE = 0
+    LOG = 1
+
+cdef double ADAGRAD_EPS = 1e-8
+
+
+cdef inline void _gemm(char transa, char transb, int m, int n, int k,
+                       floating alpha, const floating *A, int lda,
+                       const floating *B, int ldb, floating beta,
+                       floating *C, int ldc) noexcept nogil:
+    """Column-major ``C = alpha op(A) op(B) + beta C``."""
+    if floating is float:
+        sgemm(&transa, &transb, &m, &n, &k, &alpha, <float *> A, &lda,
+              <float *> B, &ldb, &beta, C, &ldc)
+    else:
+        dgemm(&transa, &transb, &m, &n, &k, &alpha, <double *> A, &lda,
+              <double *> B, &ldb, &beta, C, &ldc)
+
+
+cdef inline double _row_loss_grad(floating *s, floating *g, Py_ssize_t label,
+                                  Py_ssize_t n_rows, int loss, double margin,
+                                  double weight, bint want_grad) noexcept nogil:
+    """Loss of one sample from its scores ``s``; ``g = weight * dloss/ds``.
+
+    ``g`` may be ``s`` (overwritten); without ``want_grad`` it receives
+    scratch values (the softmax exponentials).
+
+    As :func:`._losses.hinge_scores_grad` and :func:`._losses.log_scores_grad`.
+    """
+    cdef Py_ssize_t j
+    cdef double value = 0.0, z, t, sy, m, mx, total
+    cdef int violated = 0
+    if n_rows == 1:  # binary: one score column, t = +-1
+        t = 2.0 * label - 1.0
+        if loss == HINGE:
+            z = margin - t * s[0]
+            value = 0.0 if z <= 0 else z  # a nan propagates, as in numpy
+            if want_grad:
+                g[0] = <floating> (-t * weight if z >= 0 else 0.0)
+        else:
+            z = -t * s[0]
+            # log(1 + exp(z)), stable for any z
+            value = (z if z > 0 else 0.0) + log1p(exp(-fabs(z)))
+            if want_grad:
+                g[0] = <floating> (-t * exp(z - value) * weight)
+        return value
+    if loss == HINGE:  # Weston-Watkins: sum_{j != y} max(0, s_j - s_y + margin)
+        sy = s[label]
+        for j in range(n_rows):
+            if j == label:
+                continue
+            m = s[j] - sy + margin
+            if not m <= 0:  # violated (or nan, which must propagate)
+                value += m
+                violated += 1
+                if want_grad:
+                    g[j] = <floating> weight
+            elif want_grad:
+                g[j] = 0
+        if want_grad:
+            g[label] = <floating> (-violated * weight)
+        return value
+    mx = s[0]
+    for j in range(1, n_rows):
+        if s[j] > mx:
+            mx = s[j]
+    sy = s[label] - mx
+    total = 0.0
+    for j in range(n_rows):  # g may be s itself: s is not read after this
+        if floating is float:  # single precision exp, as numpy's on float32
+            g[j] = expf(<float> (s[j] - mx))
+        else:
+            g[j] = exp(s[j] - mx)
+        total += g[j]
+    value = log(total) - sy
+    if want_grad:
+        for j in range(n_rows):
+            g[j] = <floating> (g[j] / total * weight)
+        g[label] = <floating> (g[label] - weight)
+    return value
+
+
+cdef double _batch_loss(const floating *Xb, Py_ssize_t n_b, Py_ssize_t n_features,
+                        const floating *W, const floating *b, Py_ssize_t n_rows,
+                        const long long *yb, const double *swb, double sw_sum,
+                        int loss, double margin, floating *S,
+                        bint want_grad) noexcept nogil:
+    """Weighted mean loss of a dense batch; ``S`` receives the score
+    derivatives (weighted) when ``want_grad``."""
+    cdef Py_ssize_t i, k
+    cdef double value = 0.0, w
+    _gemm(c'N', c'N', <int> n_rows, <int> n_b, <int> n_features, <floating> 1.0,
+          W, <int> n_rows, Xb, <int> n_features, <floating> 0.0, S, <int> n_rows)
+    for i in range(n_b):
+        for k in range(n_rows):
+            S[i * n_rows + k] += b[k]
+        w = swb[i] / sw_sum
+        value += w * _row_loss_grad(&S[i * n_rows], &S[i * n_rows], yb[i], n_rows,
+                                    loss, margin, w, want_grad)
+    return value
+
+
+cdef double _penalty(const floating *W, Py_ssize_t size, double alpha,
+                     double l1_ratio) noexcept nogil:
+    """``alpha * ((1 - l1_ratio) / 2 ||W||^2 + l1_ratio |W|_1)``."""
+    cdef Py_ssize_t j
+    cdef double sq = 0.0, ab = 0.0
+    if alpha == 0:
+        return 0.0
+    for j in range(size):
+        sq += <double> W[j] * W[j]
+        ab += fabs(W[j])
+    return alpha * ((1 - l1_ratio) * 0.5 * sq + l1_ratio * ab)
+
+
+cdef inline floating _shrink(floating w, double threshold) noexcept nogil:
+    """Soft threshold: ``sign(w) max(|w| - threshold, 0)``."""
+    if w > threshold:
+        return <floating> (w - threshold)
+    if w < -threshold:
+        return <floating> (w + threshold)
+    return 0
+
+
+cdef bint _all_finite(const floating *a, Py_ssize_t size) noexcept nogil:
+    cdef Py_ssize_t j
+    cdef double acc = 0.0
+    for j in range(size):
+        acc += a[j] * 0.0  # nan for any inf or nan entry
+    return acc == 0.0
+
+
+def dense_pass(
+    const floating[:, ::1] X,
+    const long long[::1] y,
+    const double[::1] sample_weight,
+    const long long[::1] rows,
+    const long long[::1] starts,
+    const long long[::1] stops,
+    bint gathered,
+    const double[::1] steps,
+    floating[::1, :] coef,
+    floating[::1] intercept,
+    floating[::1, :] velocity_coef,
+    floating[::1] velocity_intercept,
+    floating[::1, :] sq_coef,
+    floating[::1] sq_intercept,
+    floating[::1, :] avg_coef,
+    floating[::1] avg_intercept,
+    floating[:, ::1] buffer,
+    int loss,
+    double margin,
+    double alpha,
+    double l1_ratio,
+    bint fit_intercept,
+    double momentum,
+    bint nesterov,
+    bint adagrad,
+    long long average_start,
+    long long samples_seen,
+    long long n_avg,
+):
+    """One pass of mini-batch SGD over dense ``X``; updates the arrays in place.
+
+    Batch ``b`` is rows ``rows[starts[b]:stops[b]]`` of ``X`` when
+    ``gathered`` (copied into ``buffer``), else rows ``starts[b]:stops[b]``
+    of ``X`` themselves. ``steps[u]`` is the step size of the ``u``-th update
+    (batches of zero weight are skipped and take no step).
+    ``velocity_*`` are used when ``momentum``, ``sq_*`` when ``adagrad``,
+    ``avg_*`` when ``average_start >= 0`` (averaging starts once
+    ``samples_seen`` reaches it).
+
+    Returns
+    -------
+    status : int
+        0, 1 or 2 (see the module docstring).
+    n_updates : int
+    rows_done : int
+    total : float
+        Sum over updated batches of batch objective times batch rows.
+    samples_seen, n_avg : int
+    """
+    cdef Py_ssize_t n_features = X.shape[1], n_rows = coef.shape[0]
+    cdef Py_ssize_t size = n_rows * n_features
+    cdef Py_ssize_t n_batches = starts.shape[0], bi, i, j, k, n_b
+    cdef Py_ssize_t u = 0, rows_done = 0, last = -1
+    cdef int status = 0
+    cdef double total = 0.0, objective, sw_sum, step = 0.0, l2, rate, r
+    cdef floating gj, v
+    cdef const floating *Xb
+    cdef const floating *Xp = &X[0, 0] if X.shape[0] > 0 else NULL
+    cdef floating *W = &coef[0, 0]
+    cdef floating *b = &intercept[0]
+    cdef floating *buf = &buffer[0, 0] if gathered else NULL
+    cdef long long *yb
+    cdef double *swb
+    cdef Py_ssize_t max_b = 0
+    for bi in range(n_batches):
+        max_b = max(max_b, stops[bi] - starts[bi])
+    dtype = np.float32 if floating is float else np.float64
+    S_arr = np.empty((max(max_b, 1), n_rows), dtype=dtype)
+    G_arr = np.empty(size, dtype=S_arr.dtype)
+    prev_arr = np.array(coef, order="F", copy=True)
+    prev_b_arr = np.array(intercept, copy=True)
+    y_arr = np.empty(max(max_b, 1), dtype=np.int64)
+    sw_arr = np.empty(max(max_b, 1), dtype=np.float64)
+    cdef floating[:, ::1] S_v = S_arr
+    cdef floating[::1] G_v = G_arr
+    cdef floating[::1, :] prev_v = prev_arr
+    cdef floating[::1] prev_b_v = prev_b_arr
+    cdef long long[::1] y_v = y_arr
+    cdef double[::1] sw_v = sw_arr
+    cdef floating *S = &S_v[0, 0]
+    cdef floating *G = &G_v[0]
+    cdef floating *prev = &prev_v[0, 0]
+    cdef floating *prev_b = &prev_b_v[0]
+    cdef floating *V = &velocity_coef[0, 0] if momentum != 0 else NULL
+    cdef floating *Vb = &velocity_intercept[0] if momentum != 0 else NULL
+    cdef floating *Q = &sq_coef[0, 0] if adagrad else NULL
+    cdef floating *Qb = &sq_intercept[0] if adagrad else NULL
+    cdef floating *A = &avg_coef[0, 0] if average_start >= 0 else NULL
+    cdef floating *Ab = &avg_intercept[0] if average_start >= 0 else NULL
+    yb = &y_v[0]
+    swb = &sw_v[0]
+    l2 = alpha * (1 - l1_ratio)
+
+    with nogil:
+        for bi in range(n_batches):
+            n_b = stops[bi] - starts[bi]
+            sw_sum = 0.0
+            for i in range(n_b):
+                j = rows[starts[bi] + i] if gathered else starts[bi] + i
+                yb[i] = y[j]
+                swb[i] = sample_weight[j]
+                sw_sum += swb[i]
+            if not sw_sum > 0:
+                continue  # a batch of zero weight carries no information
+            if gathered:
+                for i in range(n_b):
+                    memcpy(&buf[i * n_features],
+                           &Xp[rows[starts[bi] + i] * n_features],
+                           n_features * sizeof(floating))
+                Xb = buf
+            else:
+                Xb = &Xp[starts[bi] * n_features]
+            objective = _batch_loss(Xb, n_b, n_features, W, b, n_rows, yb, swb,
+                                    sw_sum, loss, margin, S, True)
+            objective += _penalty(W, size, alpha, l1_ratio)
+            if not isfinite(objective):
+                memcpy(W, prev, size * sizeof(floating))
+                memcpy(b, prev_b, n_rows * sizeof(floating))
+                status = 1
+                break
+            step = steps[u]
+            memcpy(prev, W, size * sizeof(floating))
+            memcpy(prev_b, b, n_rows * sizeof(floating))
+            # G = S.T @ Xb, i.e. W-shaped (n_features, n_rows) gradient
+            _gemm(c'N', c'T', <int> n_rows, <int> n_features, <int> n_b,
+                  <floating> 1.0, S, <int> n_rows, Xb, <int> n_features,
+                  <floating> 0.0, G, <int> n_rows)
+            if adagrad:
+                for j in range(size):
+                    gj = G[j]
+                    Q[j] += gj * gj
+                    rate = step / (sqrt(Q[j]) + ADAGRAD_EPS)
+                    v = <floating> (W[j] - rate * gj)
+                    if l2 != 0:
+                        v = <floating> (v / (1 + l2 * rate))
+                    if alpha != 0 and l1_ratio > 0:
+                        v = _shrink(v, rate * alpha * l1_ratio)
+                    W[j] = v
+            else:
+                for j in range(size):
+                    gj = G[j]
+                    if l2 != 0:
+                        gj = <floating> (gj + l2 * W[j])
+                    if momentum != 0:
+                        V[j] = <floating> (momentum * V[j] - step * gj)
+                        if nesterov:
+                            W[j] = <floating> (W[j] + (momentum * V[j] - step * gj))
+                        else:
+                            W[j] = W[j] + V[j]
+                    else:
+                        W[j] = <floating> (W[j] - step * gj)
+                    if alpha != 0 and l1_ratio > 0:
+                        W[j] = _shrink(W[j], step * alpha * l1_ratio)
+            for k in range(n_rows):
+                gj = 0
+                for i in range(n_b):
+                    gj = gj + S[i * n_rows + k]
+                if adagrad:
+                    if fit_intercept:
+                        Qb[k] += gj * gj
+                        b[k] = <floating> (b[k] - step * gj / (sqrt(Qb[k]) + ADAGRAD_EPS))
+                elif momentum != 0:
+                    Vb[k] = <floating> (momentum * Vb[k] - step * gj)
+                    if fit_intercept:
+                        if nesterov:
+                            b[k] = <floating> (b[k] + (momentum * Vb[k] - step * gj))
+                        else:
+                            b[k] = b[k] + Vb[k]
+                elif fit_intercept:
+                    b[k] = <floating> (b[k] - step * gj)
+            u += 1
+            samples_seen += n_b
+            if average_start >= 0 and samples_seen >= average_start:
+                n_avg += 1
+                r = 1.0 / n_avg
+                for j in range(size):
+                    A[j] = <floating> (A[j] + r * (W[j] - A[j]))
+                for k in range(n_rows):
+                    Ab[k] = <floating> (Ab[k] + r * (b[k] - Ab[k]))
+            total += objective * n_b
+            rows_done += n_b
+            last = bi
+        if status == 0 and u > 0:
+            if not (_all_finite(W, size) and _all_finite(b, n_rows)):
+                status = 2
+            else:
+                # The last update checked on its own batch (still in buffer;
+                # its labels and weights are read again: batches of zero
+                # weight after it overwrote them).
+                n_b = stops[last] - starts[last]
+                sw_sum = 0.0
+                for i in range(n_b):
+                    j = rows[starts[last] + i] if gathered else starts[last] + i
+                    yb[i] = y[j]
+                    swb[i] = sample_weight[j]
+                    sw_sum += swb[i]
+                Xb = buf if gathered else &Xp[starts[last] * n_features]
+                objective = _batch_loss(Xb, n_b, n_features, W, b, n_rows, yb,
+                                        swb, sw_sum, loss, margin, S, False)
+                if not isfinite(objective):
+                    status = 2
+            if status == 2:
+                memcpy(W, prev, size * sizeof(floating))
+                memcpy(b, prev_b, n_rows * sizeof(floating))
+    return status, u, rows_done, total, samples_seen, n_avg
+
+
+ctypedef fused index_t:
+    int
+    long long
+
+
+def sparse_pass(
+    const floating[::1] data,
+    const index_t[::1] indices,
+    const index_t[::1] indptr,
+    const long long[::1] y,
+    const double[::1] sample_weight,
+    const long long[::1] rows,
+    const long long[::1] starts,
+    const long long[::1] stops,
+    const double[::1] steps,
+    floating[::1, :] coef,
+    floating[::1] intercept,
+    int loss,
+    double margin,
+    double alpha,
+    bint fit_intercept,
+):
+    """One lazy pass of plain SGD with an L2 penalty over CSR data.
+
+    As ``_sgd._sgd_pass_lazy_sparse``: ``W = scale * V``, the decay is a
+    scalar update of ``scale`` and a batch changes only the columns of ``V``
+    whose features occur in it, so it costs O(nnz x n_rows). Batch ``b`` is
+    rows ``rows[starts[b]:stops[b]]``; ``steps`` as in :func:`dense_pass`.
+
+    Returns
+    -------
+    status, n_updates, rows_done, total, samples_seen
+        As :func:`dense_pass` (status 2: non-finite parameters at the end).
+    """
+    cdef Py_ssize_t n_features = coef.shape[1], n_rows = coef.shape[0]
+    cdef Py_ssize_t n_batches = starts.shape[0], bi, i, j, k, p, c, n_b, n_cols
+    cdef Py_ssize_t u = 0, rows_done = 0, samples = 0, max_b = 0, max_nnz = 0
+    cdef Py_ssize_t n_prev = 0
+    cdef int status = 0
+    cdef double total = 0.0, objective, sw_sum, step = 0.0, w, value, decay
+    cdef double scale = 1.0, sq_norm = 0.0, old_sq, new_sq, f, x
+    cdef double prev_scale = 1.0, prev_sq = 0.0
+    cdef floating *W = &coef[0, 0]
+    cdef floating *b = &intercept[0]
+    cdef floating *Vc
+    for bi in range(n_batches):
+        max_b = max(max_b, stops[bi] - starts[bi])
+        n_b = 0
+        for i in range(starts[bi], stops[bi]):
+            n_b += indptr[rows[i] + 1] - indptr[rows[i]]
+        max_nnz = max(max_nnz, n_b)
+    dtype = np.float32 if floating is float else np.float64
+    S_arr = np.empty((max(max_b, 1), n_rows), dtype=dtype)
+    G_arr = np.zeros((max(max_nnz, 1), n_rows), dtype=np.float64)
+    prev_arr = np.empty((max(max_nnz, 1), n_rows), dtype=dtype)
+    prev_cols_arr = np.empty(max(max_nnz, 1), dtype=np.int64)
+    cols_arr = np.empty(max(max_nnz, 1), dtype=np.int64)
+    pos_arr = np.full(n_features, -1, dtype=np.int64)
+    prev_b_arr = np.array(intercept, copy=True)
+    gb_arr = np.zeros(n_rows, dtype=np.float64)
+    cdef floating[:, ::1] S = S_arr
+    cdef double[:, ::1] G = G_arr
+    cdef floating[:, ::1] prev = prev_arr
+    cdef long long[::1] prev_cols = prev_cols_arr
+    cdef long long[::1] cols = cols_arr
+    cdef long long[::1] pos = pos_arr
+    cdef floating[::1] prev_b = prev_b_arr
+    cdef double[::1] gb = gb_arr
+
+    for j in range(n_rows * n_features):
+        sq_norm += <double> W[j] * W[j]
+    with nogil:
+        for bi in range(n_batches):
+            n_b = stops[bi] - starts[bi]
+            sw_sum = 0.0
+            for i in range(n_b):
+                sw_sum += sample_weight[rows[starts[bi] + i]]
+            if not sw_sum > 0:
+                continue
+            # scores at W = scale * V and their weighted derivatives
+            value = 0.0
+            for i in range(n_b):
+                j = rows[starts[bi] + i]
+                for k in range(n_rows):
+                    S[i, k] = 0
+                for p in range(indptr[j], indptr[j + 1]):
+                    Vc = &W[indices[p] * n_rows]
+                    for k in range(n_rows):
+                        S[i, k] = <floating> (S[i, k] + data[p] * (scale * Vc[k]))
+                for k in range(n_rows):
+                    S[i, k] = S[i, k] + b[k]
+                w = sample_weight[j] / sw_sum
+                value += w * _row_loss_grad(&S[i, 0], &S[i, 0], y[j], n_rows,
+                                            loss, margin, w, True)
+            objective = value + 0.5 * alpha * scale * scale * sq_norm
+            if not isfinite(objective):
+                status = 1
+                break
+            step = steps[u]
+            # the batch's columns and their gradient, G[pos[c]] = sum x * dS
+            n_cols = 0
+            for i in range(n_b):
+                j = rows[starts[bi] + i]
+                for p in range(indptr[j], indptr[j + 1]):
+                    c = indices[p]
+                    if pos[c] < 0:
+                        pos[c] = n_cols
+                        cols[n_cols] = c
+                        n_cols += 1
+                    x = data[p]
+                    for k in range(n_rows):
+                        G[pos[c], k] += x * S[i, k]
+            # remember what this update changes, for a restore
+            n_prev = n_cols
+            for p in range(n_cols):
+                prev_cols[p] = cols[p]
+                for k in range(n_rows):
+                    prev[p, k] = W[cols[p] * n_rows + k]
+            for k in range(n_rows):
+                prev_b[k] = b[k]
+            prev_scale, prev_sq = scale, sq_norm
+            decay = 1.0 - step * alpha
+            if decay == 0.0:  # the decay wipes W out: restart V from zero
+                for j in range(n_rows * n_features):
+                    W[j] = 0
+                scale, sq_norm = 1.0, 0.0
+            else:
+                scale *= decay
+            f = step / scale
+            for p in range(n_cols):
+                Vc = &W[cols[p] * n_rows]
+                old_sq = 0.0
+                new_sq = 0.0
+                for k in range(n_rows):
+                    old_sq += <double> Vc[k] * Vc[k]
+                    Vc[k] = <floating> (Vc[k] - f * <floating> G[p, k])
+                    new_sq += <double> Vc[k] * Vc[k]
+                    G[p, k] = 0
+                sq_norm += new_sq - old_sq
+                pos[cols[p]] = -1
+            for k in range(n_rows):
+                gb[k] = 0
+            for i in range(n_b):
+                for k in range(n_rows):
+                    gb[k] += S[i, k]
+            if fit_intercept:
+                for k in range(n_rows):
+                    b[k] = <floating> (b[k] - step * <floating> gb[k])
+            if fabs(scale) < 1e-9:  # fold the scale back before it underflows
+                sq_norm = 0.0
+                for j in range(n_rows * n_features):
+                    W[j] = <floating> (W[j] * scale)
+                    sq_norm += <double> W[j] * W[j]
+                scale = 1.0
+            u += 1
+            samples += n_b
+            total += objective * n_b
+            rows_done += n_b
+        if status == 0 and not (isfinite(scale * sq_norm)
+                                and _all_finite(b, n_rows)):
+            status = 2
+        if status != 0 and u > 0:
+            for p in range(n_prev):
+                for k in range(n_rows):
+                    W[prev_cols[p] * n_rows + k] = prev[p, k]
+            for k in range(n_rows):
+                b[k] = prev_b[k]
+            scale, sq_norm = prev_scale, prev_sq
+        for j in range(n_rows * n_features):
+            W[j] = <floating> (W[j] * scale)
+    return status, u, rows_done, total, samples

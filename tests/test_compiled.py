@@ -1,0 +1,249 @@
+"""The compiled passes (``_fast``) against the numpy reference (``_sgd``).
+
+Each test fits the same estimator twice, once with the compiled kernels and
+once with ``_compiled.ENABLED = False`` (the numpy code of ``_sgd.sgd_pass``
+and its lazy sparse pass), and compares the iterates, the objective curve and
+the bookkeeping.
+"""
+
+from functools import partial
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from sklearn_linsgd import (
+    DivergenceError,
+    LinearSVMSGD,
+    SoftmaxSGD,
+    _compiled,
+    schedules,
+)
+from sklearn_linsgd import _sgd as sgd_module
+from sklearn_linsgd._losses import hinge_loss_grad, log_loss_grad
+
+ESTIMATORS = [LinearSVMSGD, SoftmaxSGD]
+
+
+def _problem(n_classes, n_samples=300, n_features=12, seed=0, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    centers = rng.normal(scale=2.0, size=(n_classes, n_features))
+    y = rng.integers(0, n_classes, n_samples)
+    X = centers[y] + rng.normal(size=(n_samples, n_features))
+    return X.astype(dtype), y
+
+
+def _fit_both(make, fit, monkeypatch):
+    """``(compiled, reference)`` fitted estimators; asserts the kernel ran."""
+    calls = []
+    real = _compiled.compiled_pass
+
+    def spy(*args, **kwargs):
+        out = real(*args, **kwargs)
+        calls.append(out is not None)
+        return out
+
+    monkeypatch.setattr(sgd_module, "compiled_pass", spy)
+    fast = fit(make())
+    assert calls and all(calls), "the compiled kernel did not run"
+    monkeypatch.setattr(_compiled, "ENABLED", False)
+    ref = fit(make())
+    monkeypatch.setattr(_compiled, "ENABLED", True)
+    return fast, ref
+
+
+def _assert_same(fast, ref, atol=1e-12, rtol=1e-12):
+    np.testing.assert_allclose(fast.coef_, ref.coef_, rtol=0, atol=atol)
+    np.testing.assert_allclose(fast.intercept_, ref.intercept_, rtol=0, atol=atol)
+    np.testing.assert_allclose(fast.loss_curve_, ref.loss_curve_, rtol=rtol)
+    assert fast.t_ == ref.t_
+    assert fast.n_iter_ == ref.n_iter_
+
+
+CONFIGS = {
+    "l2": dict(),
+    "no-penalty": dict(alpha=0.0),
+    "l1": dict(penalty="l1", alpha=1e-2),
+    "elasticnet": dict(penalty="elasticnet", alpha=1e-2, l1_ratio=0.3),
+    "momentum": dict(momentum=0.9),
+    "nesterov": dict(momentum=0.9, nesterov=True),
+    "average": dict(average=True),
+    "average-late": dict(average=500),
+    "adagrad": dict(adagrad=True, alpha=1e-2),
+    "adagrad-l1": dict(adagrad=True, penalty="elasticnet", alpha=1e-2, l1_ratio=0.5),
+    "no-intercept": dict(fit_intercept=False, momentum=0.5),
+    "contiguous": dict(shuffle="batches"),
+    "in-order": dict(shuffle=False),
+    "invscaling": dict(learning_rate="invscaling", eta0=0.5),
+    "adaptive": dict(learning_rate="adaptive", max_iter=30, tol=1e-3),
+    "callable": dict(learning_rate=schedules.CosineDecay(0.3, decay_steps=40)),
+}
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("n_classes", [2, 4])
+@pytest.mark.parametrize("config", CONFIGS, ids=list(CONFIGS))
+def test_dense_kernel_matches_reference(cls, n_classes, config, monkeypatch):
+    X, y = _problem(n_classes)
+    params = dict(batch_size=32, max_iter=6, tol=None, random_state=0, eta0=0.1)
+    params.update(CONFIGS[config])
+    fast, ref = _fit_both(lambda: cls(**params), lambda e: e.fit(X, y), monkeypatch)
+    _assert_same(fast, ref)
+    assert np.isfinite(fast.loss_curve_).all()
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_dense_kernel_margin_and_weights(cls, monkeypatch):
+    X, y = _problem(3, n_samples=200)
+    sw = np.random.default_rng(1).uniform(0, 2, X.shape[0])
+    sw[:64] = 0  # whole batches of zero weight are skipped (no update)
+    extra = {"margin": 0.5} if cls is LinearSVMSGD else {}
+    params = dict(batch_size=32, max_iter=3, tol=None, shuffle=False, **extra)
+    fast, ref = _fit_both(
+        lambda: cls(**params), lambda e: e.fit(X, y, sample_weight=sw), monkeypatch
+    )
+    _assert_same(fast, ref)
+    assert fast.t_ == 3 * (7 - 2)  # 7 batches, the first two of zero weight
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_dense_kernel_partial_fit_and_full_batch(cls, monkeypatch):
+    X, y = _problem(3, n_samples=150)
+    classes = np.unique(y)
+
+    def stream(est):
+        for chunk in np.array_split(np.arange(X.shape[0]), 4):
+            est.partial_fit(X[chunk], y[chunk], classes=classes)
+        return est
+
+    params = dict(batch_size=16, random_state=0, momentum=0.5, average=20)
+    fast, ref = _fit_both(lambda: cls(**params), stream, monkeypatch)
+    _assert_same(fast, ref)
+    full = dict(batch_size="full", max_iter=20, tol=None, eta0=0.5)
+    fast, ref = _fit_both(lambda: cls(**full), lambda e: e.fit(X, y), monkeypatch)
+    _assert_same(fast, ref)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_dense_kernel_float32_agrees_to_float32_precision(cls, monkeypatch):
+    X, y = _problem(4, dtype=np.float32)
+    params = dict(batch_size=32, max_iter=4, tol=None, random_state=0)
+    fast, ref = _fit_both(lambda: cls(**params), lambda e: e.fit(X, y), monkeypatch)
+    assert fast.coef_.dtype == np.float32
+    scale = np.abs(ref.coef_).max()
+    np.testing.assert_allclose(fast.coef_, ref.coef_, rtol=0, atol=1e-4 * scale)
+    np.testing.assert_allclose(fast.loss_curve_, ref.loss_curve_, rtol=1e-4)
+
+
+def _csr(n_classes, index_dtype, dtype=np.float64, seed=0):
+    rng = np.random.default_rng(seed)
+    X = sp.random(300, 400, density=0.03, random_state=seed, format="csr")
+    X.data *= 3
+    X = X.astype(dtype)
+    X.indices = X.indices.astype(index_dtype)
+    X.indptr = X.indptr.astype(index_dtype)
+    return X, rng.integers(0, n_classes, X.shape[0])
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("n_classes", [2, 5])
+@pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
+@pytest.mark.parametrize("alpha", [0.0, 1e-2])
+def test_sparse_kernel_matches_reference(
+    cls, n_classes, index_dtype, alpha, monkeypatch
+):
+    X, y = _csr(n_classes, index_dtype)
+    assert X.indices.dtype == index_dtype
+    params = dict(
+        alpha=alpha,
+        batch_size=32,
+        learning_rate="invscaling",
+        eta0=0.5,
+        max_iter=4,
+        tol=None,
+        random_state=0,
+    )
+    fast, ref = _fit_both(lambda: cls(**params), lambda e: e.fit(X, y), monkeypatch)
+    _assert_same(fast, ref)
+    # and both equal the dense pass on the same data
+    dense = cls(**params).fit(X.toarray(), y)
+    np.testing.assert_allclose(fast.coef_, dense.coef_, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_sparse_kernel_folds_scale(cls, monkeypatch):
+    # alpha * step = 0.95 per update: the scale underflows 1e-9 within a pass
+    X, y = _csr(3, np.int32, seed=1)
+    params = dict(
+        alpha=0.5, batch_size=16, learning_rate="constant", eta0=1.9, max_iter=2
+    )
+    params.update(tol=None, shuffle=False)
+    fast, ref = _fit_both(lambda: cls(**params), lambda e: e.fit(X, y), monkeypatch)
+    _assert_same(fast, ref, atol=1e-12, rtol=1e-9)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("sparse", [False, True])
+def test_kernel_divergence_matches_reference(cls, sparse, monkeypatch):
+    X, y = _problem(3, n_samples=200)
+    X[5] *= 1e200  # one extreme row: the iterates overflow within a pass
+    if sparse:
+        X = sp.csr_matrix(X)
+    params = dict(
+        batch_size=16, learning_rate="constant", eta0=1e200, max_iter=3, tol=None
+    )
+    params.update(shuffle=False, alpha=0.0)
+
+    def fit(est):
+        with pytest.raises(DivergenceError, match="non-finite") as info:
+            est.fit(X, y)
+        est.message_ = str(info.value)
+        return est
+
+    fast, ref = _fit_both(lambda: cls(**params), fit, monkeypatch)
+    np.testing.assert_array_equal(fast.coef_, ref.coef_)
+    np.testing.assert_array_equal(fast.intercept_, ref.intercept_)
+    assert np.isfinite(fast.coef_).all()
+    assert fast.t_ == ref.t_
+    assert fast.message_ == ref.message_
+
+
+def test_step_sizes_vectorized_equals_scalar_calls():
+    sched = schedules.Join(
+        [schedules.LinearWarmup(0.5, warmup_steps=5), schedules.InverseScaling(0.5)],
+        boundaries=[5],
+    )
+    steps = _compiled.step_sizes(sched, 3, 20, 0.5)
+    expected = [0.5 * float(sched(t)) for t in range(3, 23)]
+    np.testing.assert_allclose(steps, expected, rtol=1e-15)
+
+
+def test_plain_callable_schedule_runs_the_reference_loop():
+    # called just before each update, in order: the numpy loop keeps that
+    X, y = _problem(3, n_samples=100)
+    calls = []
+
+    def plain(t):
+        calls.append(t)
+        return 0.05
+
+    state = sgd_module.init_state(np.zeros((3, X.shape[1])), np.zeros(3))
+    args = (state, X, y, np.ones(X.shape[0]), [np.arange(10)])
+    kwargs = dict(
+        loss_grad=log_loss_grad, schedule=plain, config=sgd_module.UpdateConfig()
+    )
+    assert _compiled.compiled_pass(*args, **kwargs) is None
+    assert calls == []
+    kwargs["schedule"] = schedules.Constant(0.05)
+    assert _compiled.compiled_pass(*args, **kwargs) is not None
+    assert state["t"] == 1
+
+
+def test_loss_kind_recognises_only_the_library_losses():
+    assert _compiled.loss_kind(log_loss_grad) == (_compiled.LOG, 0.0)
+    assert _compiled.loss_kind(hinge_loss_grad) == (_compiled.HINGE, 1.0)
+    assert _compiled.loss_kind(partial(hinge_loss_grad, margin=0.25)) == (
+        _compiled.HINGE,
+        0.25,
+    )
+    assert _compiled.loss_kind(lambda *a, **k: hinge_loss_grad(*a, **k)) is None
