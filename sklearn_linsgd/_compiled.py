@@ -69,17 +69,26 @@ def _batch_bounds(batches, n_samples):
     return rows.astype(np.int64, copy=False), stops - sizes, stops, True
 
 
-def _empty_like_model(coef):
-    return np.empty((0, 0), dtype=coef.dtype, order="F")
-
-
 def compiled_pass(
-    state, X, y, sample_weight, batches, *, loss_grad, schedule, config, buffer=None
+    state,
+    X,
+    y,
+    sample_weight,
+    batches,
+    *,
+    loss_grad,
+    schedule,
+    config,
+    buffer=None,
+    gather=None,
 ):
     """Run one pass with a compiled kernel; ``None`` when none applies.
 
     ``batches`` is a list of slices or of index arrays (as ``_base._batches``
     makes them); ``buffer`` is reused for gathered rows when it fits.
+    ``gather(X, idx, out)`` (a file reader for memmaps) reads the rows of
+    consecutive batches, about :data:`GROUP_BYTES` at a time, into one
+    buffer that the kernel then runs over.
 
     Returns ``(status, objective_total, rows_done)`` after updating ``state``
     (``t``, ``samples_seen``, ``n_avg``, ``last_step`` and the arrays).
@@ -89,82 +98,145 @@ def compiled_pass(
         # A plain callable learning_rate is called just before each update
         # (it may look at anything, or raise): the numpy loop keeps that.
         return None
-    coef, intercept = state["coef"], state["intercept"]
-    dtype = coef.dtype
-    if dtype not in (np.float32, np.float64) or not coef.flags.f_contiguous:
+    coef = state["coef"]
+    if coef.dtype not in (np.float32, np.float64) or not coef.flags.f_contiguous:
         return None
     if sp.issparse(X):
+        if gather is not None:
+            return None
         return _sparse(state, X, y, sample_weight, batches, kind, schedule, config)
     if not (
         isinstance(X, np.ndarray)
-        and X.dtype == dtype
+        and X.dtype == coef.dtype
         and X.ndim == 2
         and X.flags.c_contiguous
         and X.flags.aligned
         and X.shape[0] > 0
         and X.shape[1] > 0
-    ):
+    ) or (config.adagrad and config.momentum):
         return None
     bounds = _batch_bounds(batches, X.shape[0])
     if bounds is None:
         return None
-    rows, starts, stops, gathered = bounds
-    if config.adagrad and config.momentum:
-        return None
-    steps = step_sizes(schedule, state["t"], len(starts), state["lr_scale"])
-    if config.adagrad and state.get("sq_grad_coef") is None:
-        state["sq_grad_coef"] = np.zeros_like(coef)
-        state["sq_grad_intercept"] = np.zeros_like(intercept)
-    empty, empty_b = _empty_like_model(coef), np.empty(0, dtype=dtype)
-    averaging = config.average_start is not None
-    if averaging and state["avg_coef"] is None:
-        state["avg_coef"] = coef.copy(order="F")
-        state["avg_intercept"] = intercept.copy()
-    max_rows = int((stops - starts).max(initial=0))
-    if not gathered:
-        buffer = np.empty((0, X.shape[1]), dtype=dtype)
-    elif not (
-        isinstance(buffer, np.ndarray)
-        and buffer.dtype == dtype
-        and buffer.flags.c_contiguous
-        and buffer.shape[1:] == X.shape[1:]
-        and buffer.shape[0] >= max(max_rows, 1)
-    ):
-        buffer = np.empty((max(max_rows, 1), X.shape[1]), dtype=dtype)
-    status, n_updates, rows_done, total, samples_seen, n_avg = _fast.dense_pass(
-        X,
-        np.ascontiguousarray(y, dtype=np.int64),
-        np.ascontiguousarray(sample_weight, dtype=np.float64),
-        rows,
-        starts,
-        stops,
-        gathered,
-        steps,
-        coef,
-        intercept,
-        state["velocity_coef"] if config.momentum else empty,
-        state["velocity_intercept"] if config.momentum else empty_b,
-        state["sq_grad_coef"] if config.adagrad else empty,
-        state["sq_grad_intercept"] if config.adagrad else empty_b,
-        state["avg_coef"] if averaging else empty,
-        state["avg_intercept"] if averaging else empty_b,
-        buffer,
-        kind[0],
-        kind[1],
-        float(config.alpha),
-        float(config.l1_ratio),
-        bool(config.fit_intercept),
-        float(config.momentum),
-        bool(config.nesterov),
-        bool(config.adagrad),
-        int(config.average_start) if averaging else -1,
-        int(state["samples_seen"]),
-        int(state["n_avg"]),
-    )
-    _advance(state, steps, n_updates, status)
-    state["samples_seen"] = samples_seen
-    state["n_avg"] = n_avg
-    return status, total, rows_done
+    steps = step_sizes(schedule, state["t"], len(bounds[1]), state["lr_scale"])
+    run = _DensePass(state, y, sample_weight, steps, kind, config)
+    if gather is None:
+        run(X, *bounds, buffer)
+    else:
+        for group in _groups(batches, X.shape[0], X.shape[1] * X.itemsize):
+            rows = np.concatenate(group)
+            sizes = np.array([len(b) for b in group], dtype=np.int64)
+            stops = np.cumsum(sizes)
+            # the group's rows, read into memory, are its contiguous batches
+            run(gather(X, rows, None), None, stops - sizes, stops, False, None, rows)
+            if run.status:
+                break
+    return run.status, run.total, run.rows_done
+
+
+#: Bytes of rows read at a time by a file reader (see :func:`compiled_pass`).
+GROUP_BYTES = 8 << 20
+
+
+def _groups(batches, n_samples, row_bytes):
+    """Consecutive batches (as index arrays) of about ``GROUP_BYTES`` each."""
+    group, size = [], 0
+    for b in batches:
+        idx = np.arange(n_samples)[b] if isinstance(b, slice) else b
+        group.append(idx)
+        size += len(idx) * row_bytes
+        if size >= GROUP_BYTES:
+            yield group
+            group, size = [], 0
+    if group:
+        yield group
+
+
+class _DensePass:
+    """Calls of ``_fast.dense_pass`` that together make one pass.
+
+    The restore point (the parameters before the last update) lives here, so
+    a pass split into several calls restores exactly as one call does.
+    """
+
+    def __init__(self, state, y, sample_weight, steps, kind, config):
+        self.state, self.steps, self.kind, self.config = state, steps, kind, config
+        self.y = np.ascontiguousarray(y, dtype=np.int64)
+        self.sw = np.ascontiguousarray(sample_weight, dtype=np.float64)
+        coef, intercept = state["coef"], state["intercept"]
+        self.prev = (coef.copy(order="F"), intercept.copy())
+        if config.adagrad and state.get("sq_grad_coef") is None:
+            state["sq_grad_coef"] = np.zeros_like(coef)
+            state["sq_grad_intercept"] = np.zeros_like(intercept)
+        if config.average_start is not None and state["avg_coef"] is None:
+            state["avg_coef"] = coef.copy(order="F")
+            state["avg_intercept"] = intercept.copy()
+        self.status, self.total, self.rows_done, self.n_updates = 0, 0.0, 0, 0
+
+    def __call__(self, X, rows, starts, stops, gathered, buffer, subset=None):
+        """Run batches ``starts/stops`` of ``X`` (``rows`` when ``gathered``);
+        ``subset``: the rows of ``y`` and ``sample_weight`` that ``X`` holds."""
+        state, config = self.state, self.config
+        coef = state["coef"]
+        empty = np.empty((0, 0), dtype=coef.dtype, order="F")
+        empty_b = np.empty(0, dtype=coef.dtype)
+        max_rows = max(int((stops - starts).max(initial=0)), 1)
+        if not gathered:
+            buffer = np.empty((0, X.shape[1]), dtype=coef.dtype)
+        elif not (
+            isinstance(buffer, np.ndarray)
+            and buffer.dtype == coef.dtype
+            and buffer.flags.c_contiguous
+            and buffer.shape[1:] == X.shape[1:]
+            and buffer.shape[0] >= max_rows
+        ):
+            buffer = np.empty((max_rows, X.shape[1]), dtype=coef.dtype)
+        momentum, adagrad = config.momentum != 0, config.adagrad
+        averaging = config.average_start is not None
+        y, sw = self.y, self.sw
+        if subset is not None:
+            y, sw = y[subset], sw[subset]
+        if rows is None:
+            rows = np.empty(0, dtype=np.int64)
+        out = _fast.dense_pass(
+            X,
+            y,
+            sw,
+            rows,
+            starts,
+            stops,
+            gathered,
+            self.steps[self.n_updates :],
+            coef,
+            state["intercept"],
+            *self.prev,
+            state["velocity_coef"] if momentum else empty,
+            state["velocity_intercept"] if momentum else empty_b,
+            state["sq_grad_coef"] if adagrad else empty,
+            state["sq_grad_intercept"] if adagrad else empty_b,
+            state["avg_coef"] if averaging else empty,
+            state["avg_intercept"] if averaging else empty_b,
+            buffer,
+            self.kind[0],
+            self.kind[1],
+            float(config.alpha),
+            float(config.l1_ratio),
+            bool(config.fit_intercept),
+            float(config.momentum),
+            bool(config.nesterov),
+            bool(adagrad),
+            int(config.average_start) if averaging else -1,
+            int(state["samples_seen"]),
+            int(state["n_avg"]),
+        )
+        self.status, n_updates, rows_done, total, samples_seen, n_avg = out
+        self.n_updates += n_updates
+        self.rows_done += rows_done
+        self.total += total
+        state["samples_seen"], state["n_avg"] = samples_seen, n_avg
+        state["t"] += int(n_updates)
+        if self.n_updates:
+            state["last_step"] = float(self.steps[self.n_updates - 1])
 
 
 def _sparse(state, X, y, sample_weight, batches, kind, schedule, config):

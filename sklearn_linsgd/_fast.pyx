@@ -31,6 +31,8 @@ cdef enum:
     LOG = 1
 
 cdef double ADAGRAD_EPS = 1e-8
+#: Rows of W requested ahead of their use when gathering a sparse batch's block.
+cdef Py_ssize_t PREFETCH = 16
 
 
 cdef inline void _gemm(char transa, char transb, int m, int n, int k,
@@ -170,6 +172,8 @@ def dense_pass(
     const double[::1] steps,
     floating[::1, :] coef,
     floating[::1] intercept,
+    floating[::1, :] prev_coef,
+    floating[::1] prev_intercept,
     floating[::1, :] velocity_coef,
     floating[::1] velocity_intercept,
     floating[::1, :] sq_coef,
@@ -197,7 +201,9 @@ def dense_pass(
     (batches of zero weight are skipped and take no step).
     ``velocity_*`` are used when ``momentum``, ``sq_*`` when ``adagrad``,
     ``avg_*`` when ``average_start >= 0`` (averaging starts once
-    ``samples_seen`` reaches it).
+    ``samples_seen`` reaches it). ``prev_*`` hold the parameters before the
+    last update (the restore point, carried across calls that make up one
+    pass; equal to ``coef`` and ``intercept`` at the start of a pass).
 
     Returns
     -------
@@ -229,20 +235,16 @@ def dense_pass(
     dtype = np.float32 if floating is float else np.float64
     S_arr = np.empty((max(max_b, 1), n_rows), dtype=dtype)
     G_arr = np.empty(size, dtype=S_arr.dtype)
-    prev_arr = np.array(coef, order="F", copy=True)
-    prev_b_arr = np.array(intercept, copy=True)
     y_arr = np.empty(max(max_b, 1), dtype=np.int64)
     sw_arr = np.empty(max(max_b, 1), dtype=np.float64)
     cdef floating[:, ::1] S_v = S_arr
     cdef floating[::1] G_v = G_arr
-    cdef floating[::1, :] prev_v = prev_arr
-    cdef floating[::1] prev_b_v = prev_b_arr
     cdef long long[::1] y_v = y_arr
     cdef double[::1] sw_v = sw_arr
     cdef floating *S = &S_v[0, 0]
     cdef floating *G = &G_v[0]
-    cdef floating *prev = &prev_v[0, 0]
-    cdef floating *prev_b = &prev_b_v[0]
+    cdef floating *prev = &prev_coef[0, 0]
+    cdef floating *prev_b = &prev_intercept[0]
     cdef floating *V = &velocity_coef[0, 0] if momentum != 0 else NULL
     cdef floating *Vb = &velocity_intercept[0] if momentum != 0 else NULL
     cdef floating *Q = &sq_coef[0, 0] if adagrad else NULL
@@ -372,6 +374,64 @@ ctypedef fused index_t:
     long long
 
 
+cdef extern from "stdlib.h" nogil:
+    void qsort(void *base, size_t n, size_t size,
+               int (*compar)(const void *, const void *))
+
+
+cdef extern from *:
+    int __builtin_ctzll(unsigned long long x) nogil
+    void __builtin_prefetch(const void *addr) nogil
+
+
+cdef int _cmp_ll(const void *a, const void *b) noexcept nogil:
+    cdef long long x = (<const long long *> a)[0], y = (<const long long *> b)[0]
+    return (x > y) - (x < y)
+
+
+cdef Py_ssize_t _batch_columns(const index_t *indices, const index_t *indptr,
+                               const long long *brows, Py_ssize_t n_b,
+                               unsigned long long *bitmap, Py_ssize_t n_words,
+                               long long *cols) noexcept nogil:
+    """The sorted distinct columns of a batch of CSR rows, into ``cols``.
+
+    Sorting makes the gather and scatter of the model's rows sweep memory in
+    one direction. Small batches of a wide matrix sort with ``qsort``; others
+    set bits in ``bitmap`` (all zero on entry and on exit) and read them back
+    in order, O(n_features / 64).
+    """
+    cdef Py_ssize_t i, p, n_nnz = 0, n_cols = 0, w
+    cdef long long c
+    cdef unsigned long long word
+    for i in range(n_b):
+        n_nnz += indptr[brows[i] + 1] - indptr[brows[i]]
+    if n_nnz * 16 < n_words:
+        for i in range(n_b):
+            for p in range(indptr[brows[i]], indptr[brows[i] + 1]):
+                cols[n_cols] = indices[p]
+                n_cols += 1
+        qsort(cols, n_cols, sizeof(long long), _cmp_ll)
+        w = 0  # drop duplicates
+        for p in range(n_cols):
+            if p == 0 or cols[p] != cols[w - 1]:
+                cols[w] = cols[p]
+                w += 1
+        return w
+    for i in range(n_b):
+        for p in range(indptr[brows[i]], indptr[brows[i] + 1]):
+            c = indices[p]
+            bitmap[c >> 6] |= (<unsigned long long> 1) << (c & 63)
+    for w in range(n_words):
+        word = bitmap[w]
+        if word:
+            bitmap[w] = 0
+            while word:
+                cols[n_cols] = (w << 6) + __builtin_ctzll(word)
+                n_cols += 1
+                word &= word - 1
+    return n_cols
+
+
 def sparse_pass(
     const floating[::1] data,
     const index_t[::1] indices,
@@ -393,8 +453,11 @@ def sparse_pass(
 
     As ``_sgd._sgd_pass_lazy_sparse``: ``W = scale * V``, the decay is a
     scalar update of ``scale`` and a batch changes only the columns of ``V``
-    whose features occur in it, so it costs O(nnz x n_rows). Batch ``b`` is
-    rows ``rows[starts[b]:stops[b]]``; ``steps`` as in :func:`dense_pass`.
+    whose features occur in it, so it costs O(nnz x n_rows) (plus
+    O(n_features / 64) to list the columns in order). The batch's columns are
+    gathered into a compact block, updated there and scattered back. Batch
+    ``b`` is rows ``rows[starts[b]:stops[b]]``; ``steps`` as in
+    :func:`dense_pass`.
 
     Returns
     -------
@@ -402,60 +465,88 @@ def sparse_pass(
         As :func:`dense_pass` (status 2: non-finite parameters at the end).
     """
     cdef Py_ssize_t n_features = coef.shape[1], n_rows = coef.shape[0]
-    cdef Py_ssize_t n_batches = starts.shape[0], bi, i, j, k, p, c, n_b, n_cols
+    cdef Py_ssize_t n_batches = starts.shape[0], bi, i, j, k, p, q, n_b, n_cols
     cdef Py_ssize_t u = 0, rows_done = 0, samples = 0, max_b = 0, max_nnz = 0
-    cdef Py_ssize_t n_prev = 0
+    cdef Py_ssize_t max_cols, n_prev = 0, n_words = (n_features + 63) // 64
     cdef int status = 0
     cdef double total = 0.0, objective, sw_sum, step = 0.0, w, value, decay
     cdef double scale = 1.0, sq_norm = 0.0, old_sq, new_sq, f, x
     cdef double prev_scale = 1.0, prev_sq = 0.0
     cdef floating *W = &coef[0, 0]
     cdef floating *b = &intercept[0]
-    cdef floating *Vc
+    cdef floating *Wp
+    cdef floating *Wq
+    cdef floating *tmp_vals
+    cdef const long long *brows
     for bi in range(n_batches):
         max_b = max(max_b, stops[bi] - starts[bi])
         n_b = 0
         for i in range(starts[bi], stops[bi]):
             n_b += indptr[rows[i] + 1] - indptr[rows[i]]
         max_nnz = max(max_nnz, n_b)
+    # distinct columns of a batch: at most min(nnz, n_features)
+    max_cols = max(min(max_nnz, n_features), 1)
     dtype = np.float32 if floating is float else np.float64
     S_arr = np.empty((max(max_b, 1), n_rows), dtype=dtype)
-    G_arr = np.zeros((max(max_nnz, 1), n_rows), dtype=np.float64)
-    prev_arr = np.empty((max(max_nnz, 1), n_rows), dtype=dtype)
-    prev_cols_arr = np.empty(max(max_nnz, 1), dtype=np.int64)
-    cols_arr = np.empty(max(max_nnz, 1), dtype=np.int64)
+    G_arr = np.zeros((max_cols, n_rows), dtype=np.float64)
+    # two blocks of V's rows: this batch's and the previous update's (as they
+    # were before it, for a restore); swapped at every update
+    vals_arr = np.empty((2, max_cols, n_rows), dtype=dtype)
+    cols_big = np.empty(max(max_nnz, 1), dtype=np.int64)  # qsort needs all nnz
+    prev_cols_arr = np.empty(max_cols, dtype=np.int64)
     pos_arr = np.full(n_features, -1, dtype=np.int64)
+    bitmap_arr = np.zeros(n_words, dtype=np.uint64)
     prev_b_arr = np.array(intercept, copy=True)
     gb_arr = np.zeros(n_rows, dtype=np.float64)
     cdef floating[:, ::1] S = S_arr
     cdef double[:, ::1] G = G_arr
-    cdef floating[:, ::1] prev = prev_arr
-    cdef long long[::1] prev_cols = prev_cols_arr
-    cdef long long[::1] cols = cols_arr
+    cdef floating[:, :, ::1] vals = vals_arr
+    cdef long long[::1] cols_v = cols_big
     cdef long long[::1] pos = pos_arr
+    cdef unsigned long long[::1] bitmap = bitmap_arr
     cdef floating[::1] prev_b = prev_b_arr
     cdef double[::1] gb = gb_arr
+    cdef long long *cols = &cols_v[0]
+    cdef floating *cur_vals = &vals[0, 0, 0]
+    cdef floating *prev_vals = &vals[1, 0, 0]
+    cdef long long[::1] prev_cols_v = prev_cols_arr
+    cdef long long *prev_cols = &prev_cols_v[0]
 
     for j in range(n_rows * n_features):
         sq_norm += <double> W[j] * W[j]
     with nogil:
         for bi in range(n_batches):
             n_b = stops[bi] - starts[bi]
+            brows = &rows[starts[bi]]
             sw_sum = 0.0
             for i in range(n_b):
-                sw_sum += sample_weight[rows[starts[bi] + i]]
+                sw_sum += sample_weight[brows[i]]
             if not sw_sum > 0:
                 continue
+            # the batch's columns, in order, and their block of V
+            n_cols = _batch_columns(&indices[0], &indptr[0], brows, n_b,
+                                    &bitmap[0], n_words, cols)
+            for p in range(n_cols):
+                if p + PREFETCH < n_cols:  # random rows of W: ask for them early
+                    Wp = &W[cols[p + PREFETCH] * n_rows]
+                    for k in range(0, n_rows * <Py_ssize_t> sizeof(floating), 64):
+                        __builtin_prefetch(<char *> Wp + k)
+                pos[cols[p]] = p
+                Wp = &W[cols[p] * n_rows]
+                Wq = &cur_vals[p * n_rows]
+                for k in range(n_rows):
+                    Wq[k] = Wp[k]
             # scores at W = scale * V and their weighted derivatives
             value = 0.0
             for i in range(n_b):
-                j = rows[starts[bi] + i]
+                j = brows[i]
                 for k in range(n_rows):
                     S[i, k] = 0
                 for p in range(indptr[j], indptr[j + 1]):
-                    Vc = &W[indices[p] * n_rows]
+                    Wq = &cur_vals[pos[indices[p]] * n_rows]
+                    x = data[p] * scale
                     for k in range(n_rows):
-                        S[i, k] = <floating> (S[i, k] + data[p] * (scale * Vc[k]))
+                        S[i, k] = <floating> (S[i, k] + x * Wq[k])
                 for k in range(n_rows):
                     S[i, k] = S[i, k] + b[k]
                 w = sample_weight[j] / sw_sum
@@ -463,28 +554,26 @@ def sparse_pass(
                                             loss, margin, w, True)
             objective = value + 0.5 * alpha * scale * scale * sq_norm
             if not isfinite(objective):
+                for p in range(n_cols):
+                    pos[cols[p]] = -1
                 status = 1
                 break
             step = steps[u]
-            # the batch's columns and their gradient, G[pos[c]] = sum x * dS
-            n_cols = 0
+            # G[pos[c]] = sum over the batch of x * dS
             for i in range(n_b):
-                j = rows[starts[bi] + i]
+                j = brows[i]
                 for p in range(indptr[j], indptr[j + 1]):
-                    c = indices[p]
-                    if pos[c] < 0:
-                        pos[c] = n_cols
-                        cols[n_cols] = c
-                        n_cols += 1
+                    q = pos[indices[p]]
                     x = data[p]
                     for k in range(n_rows):
-                        G[pos[c], k] += x * S[i, k]
-            # remember what this update changes, for a restore
+                        G[q, k] += x * S[i, k]
+            # this block becomes the previous one (kept for a restore)
+            tmp_vals = prev_vals
+            prev_vals = cur_vals
+            cur_vals = tmp_vals
             n_prev = n_cols
             for p in range(n_cols):
                 prev_cols[p] = cols[p]
-                for k in range(n_rows):
-                    prev[p, k] = W[cols[p] * n_rows + k]
             for k in range(n_rows):
                 prev_b[k] = b[k]
             prev_scale, prev_sq = scale, sq_norm
@@ -497,13 +586,15 @@ def sparse_pass(
                 scale *= decay
             f = step / scale
             for p in range(n_cols):
-                Vc = &W[cols[p] * n_rows]
+                Wq = &prev_vals[p * n_rows]
+                Wp = &W[cols[p] * n_rows]
                 old_sq = 0.0
                 new_sq = 0.0
                 for k in range(n_rows):
-                    old_sq += <double> Vc[k] * Vc[k]
-                    Vc[k] = <floating> (Vc[k] - f * <floating> G[p, k])
-                    new_sq += <double> Vc[k] * Vc[k]
+                    x = Wq[k] if decay != 0.0 else 0.0
+                    old_sq += x * x
+                    Wp[k] = <floating> (x - f * <floating> G[p, k])
+                    new_sq += <double> Wp[k] * Wp[k]
                     G[p, k] = 0
                 sq_norm += new_sq - old_sq
                 pos[cols[p]] = -1
@@ -530,11 +621,14 @@ def sparse_pass(
             status = 2
         if status != 0 and u > 0:
             for p in range(n_prev):
+                Wq = &prev_vals[p * n_rows]
+                Wp = &W[prev_cols[p] * n_rows]
                 for k in range(n_rows):
-                    W[prev_cols[p] * n_rows + k] = prev[p, k]
+                    Wp[k] = Wq[k]
             for k in range(n_rows):
                 b[k] = prev_b[k]
             scale, sq_norm = prev_scale, prev_sq
         for j in range(n_rows * n_features):
             W[j] = <floating> (W[j] * scale)
     return status, u, rows_done, total, samples
+

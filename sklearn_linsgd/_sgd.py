@@ -218,23 +218,23 @@ def sgd_pass(
     function's numpy code is their reference and runs otherwise.
     """
     batches = list(batches)
-    if gather is None:
-        compiled = compiled_pass(
-            state,
-            X,
-            y,
-            sample_weight,
-            batches,
-            loss_grad=loss_grad,
-            schedule=schedule,
-            config=config,
-            buffer=buffer,
-        )
-        if compiled is not None:
-            status, total, rows_done = compiled
-            if status:
-                raise _divergence(epoch, state.get("last_step", 0.0), state)
-            return total / rows_done if rows_done else float("nan")
+    compiled = compiled_pass(
+        state,
+        X,
+        y,
+        sample_weight,
+        batches,
+        loss_grad=loss_grad,
+        schedule=schedule,
+        config=config,
+        buffer=buffer,
+        gather=gather,
+    )
+    if compiled is not None:
+        status, total, rows_done = compiled
+        if status:
+            raise _divergence(epoch, state.get("last_step", 0.0), state)
+        return total / rows_done if rows_done else float("nan")
     if _lazy_sparse_ok(X, config):
         lazy_pass = _sgd_pass_lazy_adagrad if config.adagrad else _sgd_pass_lazy_sparse
         return lazy_pass(

@@ -247,3 +247,54 @@ def test_loss_kind_recognises_only_the_library_losses():
         0.25,
     )
     assert _compiled.loss_kind(lambda *a, **k: hinge_loss_grad(*a, **k)) is None
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_sparse_kernel_wide_matrix_sorts_columns(cls, monkeypatch):
+    # few entries per batch in many columns: columns are listed by sorting
+    rng = np.random.default_rng(3)
+    X = sp.random(200, 2**18, density=2e-5, random_state=3, format="csr")
+    assert 2 * 2e-5 * 2**18 * 16 < 2**18 / 64  # nnz per batch x 16 < words
+    X.data += 1.0
+    y = rng.integers(0, 3, X.shape[0])
+    params = dict(batch_size=2, max_iter=2, tol=None, random_state=0, alpha=1e-3)
+    fast, ref = _fit_both(lambda: cls(**params), lambda e: e.fit(X, y), monkeypatch)
+    _assert_same(fast, ref)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("shuffle", [True, "batches"])
+def test_memmap_groups_equal_in_memory(cls, shuffle, tmp_path, monkeypatch):
+    # a file-backed memmap is read a group of batches at a time; with groups
+    # of about two batches, the pass equals the in-memory one exactly
+    X, y = _problem(3, n_samples=500)
+    np.save(tmp_path / "X.npy", X)
+    Xm = np.load(tmp_path / "X.npy", mmap_mode="r")
+    monkeypatch.setattr(_compiled, "GROUP_BYTES", 2 * 32 * X.shape[1] * 8)
+    params = dict(batch_size=32, max_iter=3, tol=None, random_state=0, shuffle=shuffle)
+    params.update(momentum=0.5, average=True)
+    fast, ref = _fit_both(lambda: cls(**params), lambda e: e.fit(Xm, y), monkeypatch)
+    _assert_same(fast, ref)
+    in_memory = cls(**params).fit(X, y)
+    np.testing.assert_array_equal(fast.coef_, in_memory.coef_)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_memmap_groups_restore_across_group_boundaries(cls, tmp_path, monkeypatch):
+    X, y = _problem(3, n_samples=200)
+    X[40] *= 1e200  # in the second group of 32-row batches: overflow there
+    np.save(tmp_path / "X.npy", X)
+    Xm = np.load(tmp_path / "X.npy", mmap_mode="r")
+    monkeypatch.setattr(_compiled, "GROUP_BYTES", 32 * X.shape[1] * 8)
+    params = dict(batch_size=32, learning_rate="constant", eta0=1e200, max_iter=2)
+    params.update(tol=None, shuffle=False, alpha=0.0)
+
+    def fit(est):
+        with pytest.raises(DivergenceError):
+            est.fit(Xm, y)
+        return est
+
+    fast, ref = _fit_both(lambda: cls(**params), fit, monkeypatch)
+    np.testing.assert_array_equal(fast.coef_, ref.coef_)
+    assert np.isfinite(fast.coef_).all()
+    assert fast.t_ == ref.t_
