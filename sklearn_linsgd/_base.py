@@ -366,6 +366,7 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
             intercept = np.zeros(n_rows, dtype=X.dtype)
             t0 = 0
         state = _sgd.init_state(coef, intercept, momentum=self.momentum, t=t0)
+        del coef, intercept  # init_state copied them: one model in memory
         rng = self._rng(t0)
 
         # Early stopping holds out a stratified split; rows are masked out of

@@ -11,7 +11,8 @@ State keys (see :func:`init_state`):
 ``velocity_coef``, ``velocity_intercept``
     Momentum buffers (``None`` without momentum).
 ``avg_coef``, ``avg_intercept``, ``n_avg``
-    Averaged SGD: the running mean of the iterates once averaging started.
+    Averaged SGD: the running mean of the iterates once averaging started
+    (``None`` until then: a model-sized buffer only when it is used).
 ``t``
     Number of updates made so far (the schedule's step counter).
 ``samples_seen``
@@ -63,8 +64,8 @@ def init_state(coef, intercept, *, momentum=0.0, t=0):
         "intercept": intercept,
         "velocity_coef": np.zeros_like(coef) if momentum else None,
         "velocity_intercept": np.zeros_like(intercept) if momentum else None,
-        "avg_coef": coef.copy(order="K"),
-        "avg_intercept": intercept.copy(),
+        "avg_coef": None,  # allocated when averaging starts
+        "avg_intercept": None,
         "n_avg": 0,
         "t": int(t),
         "samples_seen": 0,
@@ -160,6 +161,9 @@ def _update_average(state, batch_rows, config):
     state["samples_seen"] += batch_rows
     if config.average_start is None or state["samples_seen"] < config.average_start:
         return  # the first averaged update sets avg = coef (rate 1)
+    if state["avg_coef"] is None:
+        state["avg_coef"] = state["coef"].copy(order="K")
+        state["avg_intercept"] = state["intercept"].copy()
     state["n_avg"] += 1
     rate = 1.0 / state["n_avg"]
     state["avg_coef"] += rate * (state["coef"] - state["avg_coef"])
@@ -527,8 +531,9 @@ BLOW_UP = 1e10
 def _divergence(epoch, step, state, objective=None):
     # The momentum buffers and the running average took in the step that
     # diverged: restart both from the restored (last finite) parameters.
-    np.copyto(state["avg_coef"], state["coef"])
-    np.copyto(state["avg_intercept"], state["intercept"])
+    if state["avg_coef"] is not None:
+        np.copyto(state["avg_coef"], state["coef"])
+        np.copyto(state["avg_intercept"], state["intercept"])
     state["n_avg"] = 0
     if state["velocity_coef"] is not None:
         state["velocity_coef"][...] = 0
@@ -668,7 +673,8 @@ def sgd_epochs(
     if best_params is not None:
         for key, value in zip(("coef", "intercept"), best_params):
             np.copyto(state[key], value)
-            np.copyto(state["avg_" + key], value)
+            if state["avg_" + key] is not None:
+                np.copyto(state["avg_" + key], value)
     if verbose and stopped:
         print(f"Convergence after {n_iter} epochs took {time.time() - start:.2f} s")
     return {

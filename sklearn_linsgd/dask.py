@@ -534,14 +534,16 @@ def _mix(state, results, sizes, n_total):
     new_avg = [r["n_avg"] - n0 for r in results]
     n_new = n0 + sum(new_avg)
     for key in ("avg_coef", "avg_intercept"):
+        # an unallocated running mean (no averaging yet) counts as n0 = 0
+        old = state[key] if state[key] is not None else 0.0
         if n_new > n0:
-            pooled = n0 * state[key] + sum(
-                r["n_avg"] * r[key] - n0 * state[key]
-                for r in results
-                if r["n_avg"] > n0
+            pooled = n0 * old + sum(
+                r["n_avg"] * r[key] - n0 * old for r in results if r["n_avg"] > n0
             )
-            np.copyto(state[key], pooled / n_new)
-        else:
+            state[key] = np.asarray(pooled / n_new, dtype=state["coef"].dtype)
+            if key == "avg_coef":
+                state[key] = np.asfortranarray(state[key])
+        elif state[key] is not None:
             np.copyto(state[key], state[key.replace("avg_", "")])
     state["n_avg"] = n_new
     state["t"] += sum(r["t"] for r in results)

@@ -351,6 +351,23 @@ def test_csr_input_is_not_copied_whole(large_data, Estimator):
     assert est.coef_.shape == (3, 50)
 
 
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_wide_sparse_fit_holds_few_copies_of_the_model(Estimator):
+    """On wide sparse data the model dominates: fit holds the iterate, the two
+    epoch-start snapshots of the divergence rollback and the published copy,
+    no running-average buffer when averaging is off."""
+    rng = np.random.default_rng(0)
+    X = sp.random(3000, 2**16, density=3e-4, format="csr", random_state=0)
+    y = rng.integers(0, 20, X.shape[0])
+    model = 20 * 2**16 * 8
+    est = Estimator(max_iter=3, tol=None, random_state=0)
+    peak = peak_memory_of_fit(est, X, y)
+    assert peak < 3.6 * model, peak / model
+    assert est._opt_state["avg_coef"] is None
+    averaged = Estimator(max_iter=3, tol=None, average=True).fit(X, y)
+    assert averaged._opt_state["avg_coef"].shape == (20, 2**16)
+
+
 # ---------------------------------------------------------- binary API
 
 
