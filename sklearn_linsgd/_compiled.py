@@ -109,12 +109,15 @@ def compiled_pass(
         isinstance(X, np.ndarray)
         and X.dtype == coef.dtype
         and X.ndim == 2
-        and X.flags.c_contiguous
         and X.flags.aligned
         and X.shape[0] > 0
         and X.shape[1] > 0
     ) or (config.adagrad and config.momentum):
         return None
+    if not X.flags.c_contiguous:  # e.g. Fortran order: gather every batch
+        batches = [
+            np.arange(X.shape[0])[b] if isinstance(b, slice) else b for b in batches
+        ]
     bounds = _batch_bounds(batches, X.shape[0])
     if bounds is None:
         return None

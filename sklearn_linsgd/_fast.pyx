@@ -161,8 +161,19 @@ cdef bint _all_finite(const floating *a, Py_ssize_t size) noexcept nogil:
     return acc == 0.0
 
 
+cdef inline void _gather_row(floating *out, const char *row, Py_ssize_t n_features,
+                             Py_ssize_t col_stride) noexcept nogil:
+    """Copy one row of a strided matrix (``col_stride`` bytes apart)."""
+    cdef Py_ssize_t d
+    if col_stride == sizeof(floating):
+        memcpy(out, row, n_features * sizeof(floating))
+    else:
+        for d in range(n_features):
+            out[d] = (<const floating *> (row + d * col_stride))[0]
+
+
 def dense_pass(
-    const floating[:, ::1] X,
+    const floating[:, :] X,
     const long long[::1] y,
     const double[::1] sample_weight,
     const long long[::1] rows,
@@ -196,8 +207,9 @@ def dense_pass(
     """One pass of mini-batch SGD over dense ``X``; updates the arrays in place.
 
     Batch ``b`` is rows ``rows[starts[b]:stops[b]]`` of ``X`` when
-    ``gathered`` (copied into ``buffer``), else rows ``starts[b]:stops[b]``
-    of ``X`` themselves. ``steps[u]`` is the step size of the ``u``-th update
+    ``gathered`` (copied into ``buffer``; ``X`` may have any strides, e.g.
+    Fortran order), else rows ``starts[b]:stops[b]`` of ``X`` themselves
+    (``X`` C-contiguous). ``steps[u]`` is the step size of the ``u``-th update
     (batches of zero weight are skipped and take no step).
     ``velocity_*`` are used when ``momentum``, ``sq_*`` when ``adagrad``,
     ``avg_*`` when ``average_start >= 0`` (averaging starts once
@@ -224,6 +236,11 @@ def dense_pass(
     cdef floating gj, v
     cdef const floating *Xb
     cdef const floating *Xp = &X[0, 0] if X.shape[0] > 0 else NULL
+    cdef const char *Xc = <const char *> Xp
+    cdef Py_ssize_t row_stride = X.strides[0], col_stride = X.strides[1]
+    if not gathered and not (col_stride == sizeof(floating)
+                             and row_stride == n_features * sizeof(floating)):
+        raise ValueError("contiguous batches need a C-contiguous X")
     cdef floating *W = &coef[0, 0]
     cdef floating *b = &intercept[0]
     cdef floating *buf = &buffer[0, 0] if gathered else NULL
@@ -268,9 +285,9 @@ def dense_pass(
                 continue  # a batch of zero weight carries no information
             if gathered:
                 for i in range(n_b):
-                    memcpy(&buf[i * n_features],
-                           &Xp[rows[starts[bi] + i] * n_features],
-                           n_features * sizeof(floating))
+                    _gather_row(&buf[i * n_features],
+                                Xc + rows[starts[bi] + i] * row_stride,
+                                n_features, col_stride)
                 Xb = buf
             else:
                 Xb = &Xp[starts[bi] * n_features]

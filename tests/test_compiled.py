@@ -298,3 +298,22 @@ def test_memmap_groups_restore_across_group_boundaries(cls, tmp_path, monkeypatc
     np.testing.assert_array_equal(fast.coef_, ref.coef_)
     assert np.isfinite(fast.coef_).all()
     assert fast.t_ == ref.t_
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("layout", ["fortran", "strided"])
+def test_dense_kernel_on_non_contiguous_input(cls, layout, monkeypatch):
+    # Fortran-ordered or strided X: the kernel gathers every batch itself
+    X, y = _problem(3, n_samples=200)
+    Xl = (
+        np.asfortranarray(X) if layout == "fortran" else np.repeat(X, 2, axis=1)[:, ::2]
+    )
+    assert not Xl.flags.c_contiguous
+    params = dict(batch_size=32, max_iter=3, tol=None, random_state=0)
+    for shuffle in [True, "batches", False]:
+        params["shuffle"] = shuffle
+        fast, ref = _fit_both(
+            lambda: cls(**params), lambda e: e.fit(Xl, y), monkeypatch
+        )
+        _assert_same(fast, ref)
+        np.testing.assert_array_equal(fast.coef_, cls(**params).fit(X, y).coef_)
