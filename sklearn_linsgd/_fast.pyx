@@ -493,7 +493,6 @@ def sparse_pass(
     cdef floating *b = &intercept[0]
     cdef floating *Wp
     cdef floating *Wq
-    cdef floating *tmp_vals
     cdef const long long *brows
     for bi in range(n_batches):
         max_b = max(max_b, stops[bi] - starts[bi])
@@ -505,21 +504,22 @@ def sparse_pass(
     max_cols = max(min(max_nnz, n_features), 1)
     dtype = np.float32 if floating is float else np.float64
     S_arr = np.empty((max(max_b, 1), n_rows), dtype=dtype)
-    G_arr = np.zeros((max_cols, n_rows), dtype=np.float64)
-    # two blocks of V's rows: this batch's and the previous update's (as they
-    # were before it, for a restore); swapped at every update
+    # two blocks of V's rows: the working block of this batch, and the
+    # previous update's block as it was before it (for a restore)
     vals_arr = np.empty((2, max_cols, n_rows), dtype=dtype)
     cols_big = np.empty(max(max_nnz, 1), dtype=np.int64)  # qsort needs all nnz
     prev_cols_arr = np.empty(max_cols, dtype=np.int64)
-    pos_arr = np.full(n_features, -1, dtype=np.int64)
+    pos_arr = np.full(n_features, -1, dtype=np.int32)  # column -> block row
+    cidx_arr = np.empty(max(max_nnz, 1), dtype=np.int32)  # entry -> block row
     bitmap_arr = np.zeros(n_words, dtype=np.uint64)
     prev_b_arr = np.array(intercept, copy=True)
     gb_arr = np.zeros(n_rows, dtype=np.float64)
     cdef floating[:, ::1] S = S_arr
-    cdef double[:, ::1] G = G_arr
     cdef floating[:, :, ::1] vals = vals_arr
     cdef long long[::1] cols_v = cols_big
-    cdef long long[::1] pos = pos_arr
+    cdef int[::1] pos = pos_arr
+    cdef int[::1] cidx = cidx_arr
+    cdef Py_ssize_t nz
     cdef unsigned long long[::1] bitmap = bitmap_arr
     cdef floating[::1] prev_b = prev_b_arr
     cdef double[::1] gb = gb_arr
@@ -548,19 +548,22 @@ def sparse_pass(
                     Wp = &W[cols[p + PREFETCH] * n_rows]
                     for k in range(0, n_rows * <Py_ssize_t> sizeof(floating), 64):
                         __builtin_prefetch(<char *> Wp + k)
-                pos[cols[p]] = p
+                pos[cols[p]] = <int> p
                 Wp = &W[cols[p] * n_rows]
                 Wq = &cur_vals[p * n_rows]
                 for k in range(n_rows):
                     Wq[k] = Wp[k]
             # scores at W = scale * V and their weighted derivatives
             value = 0.0
+            nz = 0
             for i in range(n_b):
                 j = brows[i]
                 for k in range(n_rows):
                     S[i, k] = 0
                 for p in range(indptr[j], indptr[j + 1]):
-                    Wq = &cur_vals[pos[indices[p]] * n_rows]
+                    cidx[nz] = pos[indices[p]]
+                    Wq = &cur_vals[cidx[nz] * n_rows]
+                    nz += 1
                     x = data[p] * scale
                     for k in range(n_rows):
                         S[i, k] = <floating> (S[i, k] + x * Wq[k])
@@ -576,18 +579,9 @@ def sparse_pass(
                 status = 1
                 break
             step = steps[u]
-            # G[pos[c]] = sum over the batch of x * dS
-            for i in range(n_b):
-                j = brows[i]
-                for p in range(indptr[j], indptr[j + 1]):
-                    q = pos[indices[p]]
-                    x = data[p]
-                    for k in range(n_rows):
-                        G[q, k] += x * S[i, k]
-            # this block becomes the previous one (kept for a restore)
-            tmp_vals = prev_vals
-            prev_vals = cur_vals
-            cur_vals = tmp_vals
+            # the block as it was: the restore point of this update (the
+            # previous update's is no longer needed once this batch is sound)
+            memcpy(prev_vals, cur_vals, n_cols * n_rows * sizeof(floating))
             n_prev = n_cols
             for p in range(n_cols):
                 prev_cols[p] = cols[p]
@@ -595,26 +589,37 @@ def sparse_pass(
                 prev_b[k] = b[k]
             prev_scale, prev_sq = scale, sq_norm
             decay = 1.0 - step * alpha
+            old_sq = 0.0
             if decay == 0.0:  # the decay wipes W out: restart V from zero
                 for j in range(n_rows * n_features):
                     W[j] = 0
+                for j in range(n_cols * n_rows):
+                    cur_vals[j] = 0
                 scale, sq_norm = 1.0, 0.0
             else:
                 scale *= decay
+                for j in range(n_cols * n_rows):
+                    old_sq += <double> cur_vals[j] * cur_vals[j]
+            # V[c] -= (step / scale) * sum over the batch of x * dS, in the block
             f = step / scale
-            for p in range(n_cols):
-                Wq = &prev_vals[p * n_rows]
+            nz = 0
+            for i in range(n_b):
+                j = brows[i]
+                for p in range(indptr[j], indptr[j + 1]):
+                    Wq = &cur_vals[cidx[nz] * n_rows]
+                    nz += 1
+                    x = f * data[p]
+                    for k in range(n_rows):
+                        Wq[k] = <floating> (Wq[k] - x * S[i, k])
+            new_sq = 0.0
+            for p in range(n_cols):  # back into W, in address order
+                Wq = &cur_vals[p * n_rows]
                 Wp = &W[cols[p] * n_rows]
-                old_sq = 0.0
-                new_sq = 0.0
                 for k in range(n_rows):
-                    x = Wq[k] if decay != 0.0 else 0.0
-                    old_sq += x * x
-                    Wp[k] = <floating> (x - f * <floating> G[p, k])
-                    new_sq += <double> Wp[k] * Wp[k]
-                    G[p, k] = 0
-                sq_norm += new_sq - old_sq
+                    Wp[k] = Wq[k]
+                    new_sq += <double> Wq[k] * Wq[k]
                 pos[cols[p]] = -1
+            sq_norm += new_sq - old_sq
             for k in range(n_rows):
                 gb[k] = 0
             for i in range(n_b):
