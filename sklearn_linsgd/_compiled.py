@@ -3,7 +3,7 @@
 :func:`compiled_pass` runs one pass with the compiled kernel when the data, the
 loss and the update are ones it implements, and returns ``None`` otherwise (the
 caller then runs the numpy reference in :mod:`._sgd`). The kernels mirror the
-reference update for update; ``tests/test_fast_paths.py`` checks that they
+reference update for update; ``tests/test_compiled.py`` checks that they
 agree to rounding.
 """
 
@@ -243,7 +243,7 @@ class _DensePass:
 
 
 def _sparse(state, X, y, sample_weight, batches, kind, schedule, config):
-    """The lazy L2 pass on CSR data (plain SGD only), else ``None``."""
+    """The lazy L2 pass on CSR data (plain SGD or AdaGrad), else ``None``."""
     coef, intercept = state["coef"], state["intercept"]
     if not (
         X.format == "csr"
@@ -252,7 +252,6 @@ def _sparse(state, X, y, sample_weight, batches, kind, schedule, config):
         and X.indices.dtype in (np.int32, np.int64)
         and config.momentum == 0
         and config.average_start is None
-        and not config.adagrad
         and (config.alpha == 0 or config.l1_ratio == 0)
     ):
         return None
@@ -265,7 +264,7 @@ def _sparse(state, X, y, sample_weight, batches, kind, schedule, config):
     rows, starts, stops, _ = bounds
     steps = step_sizes(schedule, state["t"], len(starts), state["lr_scale"])
     data = X.data if X.data.flags.c_contiguous else np.ascontiguousarray(X.data)
-    status, n_updates, rows_done, total, samples = _fast.sparse_pass(
+    args = (
         data,
         np.ascontiguousarray(X.indices),
         np.ascontiguousarray(X.indptr),
@@ -277,11 +276,20 @@ def _sparse(state, X, y, sample_weight, batches, kind, schedule, config):
         steps,
         coef,
         intercept,
-        kind[0],
-        kind[1],
-        float(config.alpha),
-        bool(config.fit_intercept),
     )
+    options = (kind[0], kind[1], float(config.alpha), bool(config.fit_intercept))
+    if config.adagrad:
+        if state.get("sq_grad_coef") is None:
+            state["sq_grad_coef"] = np.zeros_like(coef, order="F")
+            state["sq_grad_intercept"] = np.zeros_like(intercept)
+        # sums left by a numpy pass may be C-ordered: the kernel reads columns
+        state["sq_grad_coef"] = np.asfortranarray(state["sq_grad_coef"])
+        out = _fast.sparse_adagrad_pass(
+            *args, state["sq_grad_coef"], state["sq_grad_intercept"], *options
+        )
+    else:
+        out = _fast.sparse_pass(*args, *options)
+    status, n_updates, rows_done, total, samples = out
     _advance(state, steps, n_updates, status)
     state["samples_seen"] += samples
     return status, total, rows_done

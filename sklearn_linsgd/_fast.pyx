@@ -654,3 +654,228 @@ def sparse_pass(
             W[j] = <floating> (W[j] * scale)
     return status, u, rows_done, total, samples
 
+
+
+cdef inline double _owed_decay(double sq, double alpha, long long n_skipped,
+                               double step_sum) noexcept nogil:
+    """L2 proximal decay owed by an AdaGrad weight that sat out ``n_skipped``
+    updates whose steps sum to ``step_sum`` (``_sgd._pending_decay``)."""
+    if n_skipped == 0:
+        return 1.0
+    return exp(-n_skipped * log1p(
+        alpha * (step_sum / n_skipped) / (sqrt(sq) + ADAGRAD_EPS)))
+
+
+def sparse_adagrad_pass(
+    const floating[::1] data,
+    const index_t[::1] indices,
+    const index_t[::1] indptr,
+    const long long[::1] y,
+    const double[::1] sample_weight,
+    const long long[::1] rows,
+    const long long[::1] starts,
+    const long long[::1] stops,
+    const double[::1] steps,
+    floating[::1, :] coef,
+    floating[::1] intercept,
+    floating[::1, :] sq_coef,
+    floating[::1] sq_intercept,
+    int loss,
+    double margin,
+    double alpha,
+    bint fit_intercept,
+):
+    """One lazy pass of AdaGrad with a proximal L2 penalty over CSR data.
+
+    As ``_sgd._sgd_pass_lazy_adagrad``: a batch reads and writes only the
+    model rows of its features; the L2 decay a row owes for the updates it
+    sat out is applied when a batch next uses it, and to every row at the end
+    of the pass. Arguments as in :func:`sparse_pass`, plus the sums of squared
+    gradients ``sq_coef`` and ``sq_intercept`` (updated in place).
+
+    Returns
+    -------
+    status, n_updates, rows_done, total, samples_seen
+        As :func:`sparse_pass`.
+    """
+    cdef Py_ssize_t n_features = coef.shape[1], n_rows = coef.shape[0]
+    cdef Py_ssize_t n_batches = starts.shape[0], bi, i, j, k, p, n_b, n_cols, nz
+    cdef Py_ssize_t u = 0, rows_done = 0, samples = 0, max_b = 0, max_nnz = 0
+    cdef Py_ssize_t max_cols, n_prev = 0, n_words = (n_features + 63) // 64
+    cdef long long t_pass = 0, c
+    cdef int status = 0
+    cdef double total = 0.0, objective, sw_sum, step = 0.0, w, value, x
+    cdef double sq_norm = 0.0, step_sum = 0.0, q, rate, nv, f
+    cdef floating *W = &coef[0, 0]
+    cdef floating *Q = &sq_coef[0, 0]
+    cdef floating *b = &intercept[0]
+    cdef floating *Qb = &sq_intercept[0]
+    cdef const long long *brows
+    for bi in range(n_batches):
+        max_b = max(max_b, stops[bi] - starts[bi])
+        n_b = 0
+        for i in range(starts[bi], stops[bi]):
+            n_b += indptr[rows[i] + 1] - indptr[rows[i]]
+        max_nnz = max(max_nnz, n_b)
+    max_cols = max(min(max_nnz, n_features), 1)
+    dtype = np.float32 if floating is float else np.float64
+    S_arr = np.empty((max(max_b, 1), n_rows), dtype=dtype)
+    # per batch, compact blocks of its columns: stored V, G (sums of squared
+    # gradients), the decayed weights the batch sees, and the gradient; and
+    # the previous update's V, G and bookkeeping (for a restore)
+    blocks = np.empty((6, max_cols, n_rows), dtype=dtype)
+    cols_big = np.empty(max(max_nnz, 1), dtype=np.int64)
+    prev_cols_arr = np.empty(max_cols, dtype=np.int64)
+    prev_t_arr = np.empty(max_cols, dtype=np.int64)
+    prev_sum_arr = np.empty(max_cols, dtype=np.float64)
+    pos_arr = np.full(n_features, -1, dtype=np.int32)
+    cidx_arr = np.empty(max(max_nnz, 1), dtype=np.int32)
+    bitmap_arr = np.zeros(n_words, dtype=np.uint64)
+    last_t_arr = np.zeros(n_features, dtype=np.int64)  # t_pass when last used
+    last_sum_arr = np.zeros(n_features, dtype=np.float64)  # step_sum then
+    prev_b_arr = np.array(intercept, copy=True)
+    prev_qb_arr = np.array(sq_intercept, copy=True)
+    gb_arr = np.zeros(n_rows, dtype=np.float64)
+    cdef floating[:, ::1] S = S_arr
+    cdef floating[:, :, ::1] blk = blocks
+    cdef long long[::1] cols_v = cols_big
+    cdef long long[::1] prev_cols = prev_cols_arr
+    cdef long long[::1] prev_t = prev_t_arr
+    cdef double[::1] prev_sum = prev_sum_arr
+    cdef int[::1] pos = pos_arr
+    cdef int[::1] cidx = cidx_arr
+    cdef unsigned long long[::1] bitmap = bitmap_arr
+    cdef long long[::1] last_t = last_t_arr
+    cdef double[::1] last_sum = last_sum_arr
+    cdef floating[::1] prev_b = prev_b_arr
+    cdef floating[::1] prev_qb = prev_qb_arr
+    cdef double[::1] gb = gb_arr
+    cdef long long *cols = &cols_v[0]
+    cdef floating *V0 = &blk[0, 0, 0]  # stored V of the batch's columns
+    cdef floating *Q0 = &blk[1, 0, 0]  # their G
+    cdef floating *Wd = &blk[2, 0, 0]  # the decayed weights the batch sees
+    cdef floating *Gr = &blk[3, 0, 0]  # the gradient
+    cdef floating *Vp = &blk[4, 0, 0]  # the previous update's V ...
+    cdef floating *Qp = &blk[5, 0, 0]  # ... and G, before it
+
+    for j in range(n_rows * n_features):
+        sq_norm += <double> W[j] * W[j]
+    with nogil:
+        for bi in range(n_batches):
+            n_b = stops[bi] - starts[bi]
+            brows = &rows[starts[bi]]
+            sw_sum = 0.0
+            for i in range(n_b):
+                sw_sum += sample_weight[brows[i]]
+            if not sw_sum > 0:
+                continue
+            n_cols = _batch_columns(&indices[0], &indptr[0], brows, n_b,
+                                    &bitmap[0], n_words, cols)
+            for p in range(n_cols):
+                c = cols[p]
+                pos[c] = <int> p
+                for k in range(n_rows):
+                    V0[p * n_rows + k] = W[c * n_rows + k]
+                    Q0[p * n_rows + k] = Q[c * n_rows + k]
+                    Gr[p * n_rows + k] = 0
+                    if alpha != 0:
+                        Wd[p * n_rows + k] = <floating> (W[c * n_rows + k] * _owed_decay(
+                            Q[c * n_rows + k], alpha, t_pass - last_t[c],
+                            step_sum - last_sum[c]))
+                    else:
+                        Wd[p * n_rows + k] = W[c * n_rows + k]
+            value = 0.0
+            nz = 0
+            for i in range(n_b):
+                j = brows[i]
+                for k in range(n_rows):
+                    S[i, k] = 0
+                for p in range(indptr[j], indptr[j + 1]):
+                    cidx[nz] = pos[indices[p]]
+                    x = data[p]
+                    for k in range(n_rows):
+                        S[i, k] = <floating> (S[i, k] + x * Wd[cidx[nz] * n_rows + k])
+                    nz += 1
+                for k in range(n_rows):
+                    S[i, k] = S[i, k] + b[k]
+                w = sample_weight[j] / sw_sum
+                value += w * _row_loss_grad(&S[i, 0], &S[i, 0], y[j], n_rows,
+                                            loss, margin, w, True)
+            objective = value + 0.5 * alpha * sq_norm
+            if not isfinite(objective):
+                for p in range(n_cols):
+                    pos[cols[p]] = -1
+                status = 1
+                break
+            step = steps[u]
+            nz = 0
+            for i in range(n_b):
+                j = brows[i]
+                for p in range(indptr[j], indptr[j + 1]):
+                    x = data[p]
+                    for k in range(n_rows):
+                        Gr[cidx[nz] * n_rows + k] += x * S[i, k]
+                    nz += 1
+            # the restore point of this update
+            memcpy(Vp, V0, n_cols * n_rows * sizeof(floating))
+            memcpy(Qp, Q0, n_cols * n_rows * sizeof(floating))
+            n_prev = n_cols
+            for p in range(n_cols):
+                prev_cols[p] = cols[p]
+                prev_t[p] = last_t[cols[p]]
+                prev_sum[p] = last_sum[cols[p]]
+            for k in range(n_rows):
+                prev_b[k] = b[k]
+                prev_qb[k] = Qb[k]
+            t_pass += 1
+            step_sum += step
+            for p in range(n_cols):
+                c = cols[p]
+                for k in range(n_rows):
+                    j = p * n_rows + k
+                    q = Q0[j] + <double> Gr[j] * Gr[j]
+                    Q[c * n_rows + k] = <floating> q
+                    rate = step / (sqrt(<floating> q) + ADAGRAD_EPS)
+                    nv = Wd[j] - rate * Gr[j]
+                    if alpha != 0:
+                        nv = nv / (1 + alpha * rate)
+                    W[c * n_rows + k] = <floating> nv
+                    sq_norm += (<double> W[c * n_rows + k] * W[c * n_rows + k]
+                                - <double> V0[j] * V0[j])
+                last_t[c] = t_pass
+                last_sum[c] = step_sum
+                pos[c] = -1
+            if fit_intercept:
+                for k in range(n_rows):
+                    gb[k] = 0
+                for i in range(n_b):
+                    for k in range(n_rows):
+                        gb[k] += S[i, k]
+                for k in range(n_rows):
+                    Qb[k] = <floating> (Qb[k] + <floating> gb[k] * <floating> gb[k])
+                    b[k] = <floating> (b[k] - step * <floating> gb[k]
+                                       / (sqrt(Qb[k]) + ADAGRAD_EPS))
+            u += 1
+            samples += n_b
+            total += objective * n_b
+            rows_done += n_b
+        if status == 0 and not (isfinite(sq_norm) and _all_finite(b, n_rows)):
+            status = 2
+        if status != 0 and u > 0:
+            for p in range(n_prev):
+                c = prev_cols[p]
+                for k in range(n_rows):
+                    W[c * n_rows + k] = Vp[p * n_rows + k]
+                    Q[c * n_rows + k] = Qp[p * n_rows + k]
+                last_t[c] = prev_t[p]
+                last_sum[c] = prev_sum[p]
+            for k in range(n_rows):
+                b[k] = prev_b[k]
+                Qb[k] = prev_qb[k]
+        if alpha != 0 and t_pass > 0:  # settle every row's owed decay
+            for c in range(n_features):
+                for k in range(n_rows):
+                    W[c * n_rows + k] = <floating> (W[c * n_rows + k] * _owed_decay(
+                        Q[c * n_rows + k], alpha, t_pass - last_t[c],
+                        step_sum - last_sum[c]))
+    return status, u, rows_done, total, samples

@@ -317,3 +317,87 @@ def test_dense_kernel_on_non_contiguous_input(cls, layout, monkeypatch):
         )
         _assert_same(fast, ref)
         np.testing.assert_array_equal(fast.coef_, cls(**params).fit(X, y).coef_)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("n_classes", [2, 4])
+@pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
+@pytest.mark.parametrize("alpha", [0.0, 1e-2])
+def test_sparse_adagrad_kernel_matches_reference(
+    cls, n_classes, index_dtype, alpha, monkeypatch
+):
+    X, y = _csr(n_classes, index_dtype)
+    params = dict(
+        adagrad=True,
+        alpha=alpha,
+        batch_size=32,
+        learning_rate="constant",
+        eta0=0.5,
+        max_iter=4,
+        tol=None,
+        random_state=0,
+    )
+    fast, ref = _fit_both(lambda: cls(**params), lambda e: e.fit(X, y), monkeypatch)
+    _assert_same(fast, ref)
+    np.testing.assert_allclose(
+        fast._opt_state["sq_grad_coef"], ref._opt_state["sq_grad_coef"], rtol=1e-12
+    )
+    # the owed decay: with alpha, rows that sat out updates shrank
+    dense = cls(**params).fit(X.toarray(), y)
+    np.testing.assert_allclose(fast.coef_, dense.coef_, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_sparse_adagrad_kernel_partial_fit_and_divergence(cls, monkeypatch):
+    X, y = _csr(3, np.int32, seed=2)
+    classes = np.unique(y)
+
+    def stream(est):
+        for chunk in np.array_split(np.arange(X.shape[0]), 3):
+            est.partial_fit(X[chunk], y[chunk], classes=classes)
+        return est
+
+    params = dict(adagrad=True, alpha=1e-3, batch_size=16, eta0=0.3, random_state=0)
+    fast, ref = _fit_both(lambda: cls(**params), stream, monkeypatch)
+    _assert_same(fast, ref)
+
+    # AdaGrad steps are ~eta0 per coordinate whatever the gradient's scale
+    # (and an L2 proximal step would cap the weights near |g| / alpha):
+    # weights of ~1e300 overflow the scores of the next batch
+    bad = dict(
+        adagrad=True, learning_rate="constant", eta0=1e300, max_iter=2, tol=None
+    )
+    bad.update(batch_size=16, shuffle=False, alpha=0.0)
+
+    def fit(est):
+        with pytest.raises(DivergenceError):
+            est.fit(X, y)
+        return est
+
+    fast, ref = _fit_both(lambda: cls(**bad), fit, monkeypatch)
+    np.testing.assert_array_equal(fast.coef_, ref.coef_)
+    assert np.isfinite(fast.coef_).all()
+    assert fast.t_ == ref.t_
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("adagrad", [False, True])
+def test_sparse_kernels_float32(cls, adagrad, monkeypatch):
+    X, y = _csr(4, np.int32, dtype=np.float32, seed=3)
+    params = dict(
+        adagrad=adagrad,
+        alpha=1e-2,
+        batch_size=32,
+        learning_rate="constant",
+        eta0=0.2,
+        max_iter=3,
+        tol=None,
+        random_state=0,
+    )
+    fast, ref = _fit_both(lambda: cls(**params), lambda e: e.fit(X, y), monkeypatch)
+    assert fast.coef_.dtype == np.float32
+    assert fast.intercept_.dtype == np.float32
+    _assert_same(fast, ref, atol=1e-5, rtol=1e-5)
+    # and float32 agrees with float64 to float32 precision
+    wide = cls(**params).fit(X.astype(np.float64), y)
+    np.testing.assert_allclose(fast.coef_, wide.coef_, rtol=0, atol=1e-4)
