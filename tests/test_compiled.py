@@ -364,9 +364,7 @@ def test_sparse_adagrad_kernel_partial_fit_and_divergence(cls, monkeypatch):
     # AdaGrad steps are ~eta0 per coordinate whatever the gradient's scale
     # (and an L2 proximal step would cap the weights near |g| / alpha):
     # weights of ~1e300 overflow the scores of the next batch
-    bad = dict(
-        adagrad=True, learning_rate="constant", eta0=1e300, max_iter=2, tol=None
-    )
+    bad = dict(adagrad=True, learning_rate="constant", eta0=1e300, max_iter=2, tol=None)
     bad.update(batch_size=16, shuffle=False, alpha=0.0)
 
     def fit(est):
