@@ -659,11 +659,35 @@ def sparse_pass(
 cdef inline double _owed_decay(double sq, double alpha, long long n_skipped,
                                double step_sum) noexcept nogil:
     """L2 proximal decay owed by an AdaGrad weight that sat out ``n_skipped``
-    updates whose steps sum to ``step_sum`` (``_sgd._pending_decay``)."""
+    updates whose steps sum to ``step_sum`` (``_sgd._pending_decay``):
+    ``(1 + z) ** -n`` with ``z = alpha * (step_sum / n) / (sqrt(sq) + eps)``.
+
+    The usual case, ``z < 1e-4`` and ``n * z < 1e-2``, takes truncated series
+    of ``log1p`` and ``exp`` (relative error below 1e-16) instead of the two
+    library calls, which dominated the cost of a batch.
+    """
+    cdef double z, y
     if n_skipped == 0:
         return 1.0
-    return exp(-n_skipped * log1p(
-        alpha * (step_sum / n_skipped) / (sqrt(sq) + ADAGRAD_EPS)))
+    z = alpha * (step_sum / n_skipped) / (sqrt(sq) + ADAGRAD_EPS)
+    if z < 1e-4 and n_skipped * z < 1e-2:
+        # log1p(z) to z**4 (next term z**5 / 5: relative 2e-17), exp(y) to
+        # y**6 (next term |y|**7 / 5040 < 2e-18)
+        y = -n_skipped * (z * (1.0 - z * (0.5 - z * (1.0 / 3.0 - z * 0.25))))
+        return 1.0 + y * (1.0 + y * (0.5 + y * (1.0 / 6.0 + y * (
+            1.0 / 24.0 + y * (1.0 / 120.0 + y * (1.0 / 720.0))))))
+    return exp(-n_skipped * log1p(z))
+
+
+def owed_decay(const double[::1] sq, double alpha, const long long[::1] n_skipped,
+               const double[::1] step_sum):
+    """:func:`_owed_decay` elementwise, for the tests (``_sgd._pending_decay``)."""
+    out = np.empty(sq.shape[0])
+    cdef double[::1] o = out
+    cdef Py_ssize_t i
+    for i in range(sq.shape[0]):
+        o[i] = _owed_decay(sq[i], alpha, n_skipped[i], step_sum[i])
+    return out
 
 
 def sparse_adagrad_pass(

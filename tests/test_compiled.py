@@ -399,3 +399,27 @@ def test_sparse_kernels_float32(cls, adagrad, monkeypatch):
     # and float32 agrees with float64 to float32 precision
     wide = cls(**params).fit(X.astype(np.float64), y)
     np.testing.assert_allclose(fast.coef_, wide.coef_, rtol=0, atol=1e-4)
+
+
+def test_owed_decay_series_matches_the_library_form():
+    # both branches of the kernel's owed decay (series for small z, exp/log1p
+    # otherwise) against _sgd._pending_decay, including the branch edges
+    from sklearn_linsgd import _fast
+
+    rng = np.random.default_rng(0)
+    n = 5000
+    sq = 10.0 ** rng.uniform(-12, 4, n)
+    n_skipped = rng.integers(0, 2000, n).astype(np.int64)
+    step_sum = n_skipped * 10.0 ** rng.uniform(-3, 1, n)
+    for alpha in [1e-8, 1e-5, 1e-2]:
+        got = _fast.owed_decay(sq, alpha, n_skipped, step_sum)
+        want = sgd_module._pending_decay(sq, alpha, n_skipped, step_sum)
+        # (exp of large exponents amplifies rounding: |y| * 1e-16 relative)
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
+        z = alpha * (step_sum / np.maximum(n_skipped, 1)) / (np.sqrt(sq) + 1e-8)
+        series = (z < 1e-4) & (n_skipped * z < 1e-2) & (n_skipped > 0)
+        assert 0 < series.sum() < n  # both branches ran
+    assert (
+        _fast.owed_decay(sq[:3], 1e-2, np.zeros(3, np.int64), step_sum[:3]).tolist()
+        == [1.0] * 3
+    )
