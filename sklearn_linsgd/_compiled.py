@@ -243,7 +243,8 @@ class _DensePass:
 
 
 def _sparse(state, X, y, sample_weight, batches, kind, schedule, config):
-    """The lazy L2 pass on CSR data (plain SGD or AdaGrad), else ``None``."""
+    """The lazy L2 pass on CSR data (plain SGD, possibly averaged, or
+    AdaGrad), else ``None``."""
     coef, intercept = state["coef"], state["intercept"]
     if not (
         X.format == "csr"
@@ -251,7 +252,7 @@ def _sparse(state, X, y, sample_weight, batches, kind, schedule, config):
         and X.indices.dtype == X.indptr.dtype
         and X.indices.dtype in (np.int32, np.int64)
         and config.momentum == 0
-        and config.average_start is None
+        and not (config.adagrad and config.average_start is not None)
         and (config.alpha == 0 or config.l1_ratio == 0)
     ):
         return None
@@ -287,11 +288,30 @@ def _sparse(state, X, y, sample_weight, batches, kind, schedule, config):
         out = _fast.sparse_adagrad_pass(
             *args, state["sq_grad_coef"], state["sq_grad_intercept"], *options
         )
+        status, n_updates, rows_done, total, samples = out
+        state["samples_seen"] += samples
     else:
-        out = _fast.sparse_pass(*args, *options)
-    status, n_updates, rows_done, total, samples = out
+        averaging = config.average_start is not None
+        if averaging and state["avg_coef"] is None:
+            state["avg_coef"] = coef.copy(order="F")
+            state["avg_intercept"] = intercept.copy()
+        empty = np.empty((0, 0), dtype=coef.dtype, order="F")
+        # a step with 1 - step * alpha == 0 changes every column: its restore
+        # point is a copy of the whole model
+        wipes = config.alpha != 0 and bool(np.any(1.0 - steps * config.alpha == 0))
+        out = _fast.sparse_pass(
+            *args,
+            *options,
+            state["avg_coef"] if averaging else empty,
+            state["avg_intercept"] if averaging else np.empty(0, dtype=coef.dtype),
+            int(config.average_start) if averaging else -1,
+            int(state["samples_seen"]),
+            int(state["n_avg"]),
+            np.empty_like(coef, order="F") if wipes else empty,
+        )
+        status, n_updates, rows_done, total, samples_seen, n_avg = out
+        state["samples_seen"], state["n_avg"] = samples_seen, n_avg
     _advance(state, steps, n_updates, status)
-    state["samples_seen"] += samples
     return status, total, rows_done
 
 

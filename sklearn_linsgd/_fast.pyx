@@ -21,7 +21,7 @@ last batch at them (parameters restored to before the last update).
 
 from cython cimport floating
 from libc.math cimport exp, expf, fabs, isfinite, log, log1p, sqrt
-from libc.string cimport memcpy
+from libc.string cimport memcpy, memset
 from scipy.linalg.cython_blas cimport dgemm, sgemm
 
 import numpy as np
@@ -31,6 +31,7 @@ cdef enum:
     LOG = 1
 
 cdef double ADAGRAD_EPS = 1e-8
+cdef double RESETTLE = 16.0  # _sgd.RESETTLE
 #: Rows of W requested ahead of their use when gathering a sparse batch's block.
 cdef Py_ssize_t PREFETCH = 16
 
@@ -449,6 +450,17 @@ cdef Py_ssize_t _batch_columns(const index_t *indices, const index_t *indptr,
     return n_cols
 
 
+cdef void _settle_average(floating *A, const floating *V, Py_ssize_t size,
+                          double c, double d) noexcept nogil:
+    """``A <- c * A + d * V``: the lazy average written out (``c = 1, d = 0``
+    after it)."""
+    cdef Py_ssize_t j
+    if c == 1.0 and d == 0.0:
+        return
+    for j in range(size):
+        A[j] = <floating> (c * A[j] + d * V[j])
+
+
 def sparse_pass(
     const floating[::1] data,
     const index_t[::1] indices,
@@ -465,6 +477,12 @@ def sparse_pass(
     double margin,
     double alpha,
     bint fit_intercept,
+    floating[::1, :] avg_coef,
+    floating[::1] avg_intercept,
+    long long average_start,
+    long long samples_seen,
+    long long n_avg,
+    floating[::1, :] full_prev,
 ):
     """One lazy pass of plain SGD with an L2 penalty over CSR data.
 
@@ -476,23 +494,37 @@ def sparse_pass(
     ``b`` is rows ``rows[starts[b]:stops[b]]``; ``steps`` as in
     :func:`dense_pass`.
 
+    The running average (``average_start >= 0``, as in :func:`dense_pass`) is
+    kept lazily as ``A = c * U + d * V`` with ``U`` in ``avg_coef``
+    (``_sgd._LazyAverage``): an averaged update changes ``U`` in the batch's
+    columns only. ``full_prev`` (shape of ``coef``, or empty) is the restore
+    point of an update whose decay ``1 - step * alpha`` is exactly 0, which
+    changes every column; the caller passes it when a step makes that so.
+
     Returns
     -------
-    status, n_updates, rows_done, total, samples_seen
+    status, n_updates, rows_done, total, samples_seen, n_avg
         As :func:`dense_pass` (status 2: non-finite parameters at the end).
     """
     cdef Py_ssize_t n_features = coef.shape[1], n_rows = coef.shape[0]
     cdef Py_ssize_t n_batches = starts.shape[0], bi, i, j, k, p, q, n_b, n_cols
-    cdef Py_ssize_t u = 0, rows_done = 0, samples = 0, max_b = 0, max_nnz = 0
+    cdef Py_ssize_t u = 0, rows_done = 0, max_b = 0, max_nnz = 0
     cdef Py_ssize_t max_cols, n_prev = 0, n_words = (n_features + 63) // 64
     cdef int status = 0
     cdef double total = 0.0, objective, sw_sum, step = 0.0, w, value, decay
     cdef double scale = 1.0, sq_norm = 0.0, old_sq, new_sq, f, x
     cdef double prev_scale = 1.0, prev_sq = 0.0
+    cdef double avg_c = 1.0, avg_d = 0.0, rate, ratio
+    cdef bint averaging = average_start >= 0, full_restore = False
+    cdef floating *A = &avg_coef[0, 0] if averaging else NULL
+    cdef floating *Ab = &avg_intercept[0] if averaging else NULL
+    cdef floating *F = &full_prev[0, 0] if full_prev.shape[1] > 0 else NULL
+    cdef Py_ssize_t size = n_rows * n_features
     cdef floating *W = &coef[0, 0]
     cdef floating *b = &intercept[0]
     cdef floating *Wp
     cdef floating *Wq
+    cdef floating *Wr
     cdef const long long *brows
     for bi in range(n_batches):
         max_b = max(max_b, stops[bi] - starts[bi])
@@ -588,9 +620,16 @@ def sparse_pass(
             for k in range(n_rows):
                 prev_b[k] = b[k]
             prev_scale, prev_sq = scale, sq_norm
+            full_restore = False
             decay = 1.0 - step * alpha
             old_sq = 0.0
             if decay == 0.0:  # the decay wipes W out: restart V from zero
+                if averaging:  # settle the average: A = c U + d V
+                    _settle_average(A, W, size, avg_c, avg_d)
+                    avg_c, avg_d = 1.0, 0.0
+                if F != NULL:  # every column changes: restore point is all of V
+                    memcpy(F, W, size * sizeof(floating))
+                    full_restore = True
                 for j in range(n_rows * n_features):
                     W[j] = 0
                 for j in range(n_cols * n_rows):
@@ -628,20 +667,55 @@ def sparse_pass(
             if fit_intercept:
                 for k in range(n_rows):
                     b[k] = <floating> (b[k] - step * <floating> gb[k])
+            u += 1
+            samples_seen += n_b
+            if averaging and samples_seen >= average_start:
+                n_avg += 1
+                rate = 1.0 / n_avg
+                if n_avg == 1:  # A = W: U = 0, d = scale
+                    memset(A, 0, size * sizeof(floating))
+                    avg_c, avg_d = 1.0, scale
+                else:
+                    if avg_d != 0.0:  # U[cols] -= (d / c) * (new V - old V)
+                        ratio = avg_d / avg_c
+                        for p in range(n_cols):
+                            Wp = &A[cols[p] * n_rows]
+                            Wq = &cur_vals[p * n_rows]
+                            Wr = &prev_vals[p * n_rows]
+                            for k in range(n_rows):
+                                Wp[k] = <floating> (Wp[k] - ratio * (Wq[k] - Wr[k]))
+                    avg_c *= 1.0 - rate
+                    avg_d = (1.0 - rate) * avg_d + rate * scale
+                for k in range(n_rows):
+                    Ab[k] = <floating> (Ab[k] + rate * (b[k] - Ab[k]))
+                if fabs(avg_d) > RESETTLE * fabs(scale):  # as _sgd.RESETTLE
+                    _settle_average(A, W, size, avg_c, avg_d)
+                    avg_c, avg_d = 1.0, 0.0
             if fabs(scale) < 1e-9:  # fold the scale back before it underflows
+                if averaging:
+                    _settle_average(A, W, size, avg_c, avg_d)
+                    avg_c, avg_d = 1.0, 0.0
                 sq_norm = 0.0
                 for j in range(n_rows * n_features):
                     W[j] = <floating> (W[j] * scale)
                     sq_norm += <double> W[j] * W[j]
+                # the restore point, in the units of the folded V
+                for j in range(n_prev * n_rows):
+                    prev_vals[j] = <floating> (prev_vals[j] * scale)
+                if full_restore:
+                    for j in range(size):
+                        F[j] = <floating> (F[j] * scale)
+                prev_scale /= scale
+                prev_sq *= scale * scale
                 scale = 1.0
-            u += 1
-            samples += n_b
             total += objective * n_b
             rows_done += n_b
         if status == 0 and not (isfinite(scale * sq_norm)
                                 and _all_finite(b, n_rows)):
             status = 2
         if status != 0 and u > 0:
+            if full_restore:
+                memcpy(W, F, size * sizeof(floating))
             for p in range(n_prev):
                 Wq = &prev_vals[p * n_rows]
                 Wp = &W[prev_cols[p] * n_rows]
@@ -650,9 +724,12 @@ def sparse_pass(
             for k in range(n_rows):
                 b[k] = prev_b[k]
             scale, sq_norm = prev_scale, prev_sq
+        if averaging and n_avg > 0:
+            # A = c U + d V (after a restore the caller restarts the average)
+            _settle_average(A, W, size, avg_c, avg_d)
         for j in range(n_rows * n_features):
             W[j] = <floating> (W[j] * scale)
-    return status, u, rows_done, total, samples
+    return status, u, rows_done, total, samples_seen, n_avg
 
 
 

@@ -302,13 +302,13 @@ def sgd_pass(
 
 
 def _lazy_sparse_ok(X, config):
-    """Whether a lazy sparse pass applies: CSR data, no momentum or averaging,
-    L2 or no penalty."""
+    """Whether a lazy sparse pass applies: CSR data, no momentum, L2 or no
+    penalty, no averaging together with AdaGrad."""
     return (
         sp.issparse(X)
         and X.format == "csr"
         and config.momentum == 0
-        and config.average_start is None
+        and not (config.adagrad and config.average_start is not None)
         and (config.alpha == 0 or config.l1_ratio == 0)
     )
 
@@ -455,6 +455,50 @@ def compact_columns(Xb):
     return cols, compact
 
 
+#: The lazy average is written out once ``d`` exceeds this many times the
+#: L2 scale: ``c * U`` and ``d * V`` then cancel to the average, and their
+#: rounding errors grow with ``d / scale`` (only a strong decay, alpha * step
+#: of several percent, reaches it within a pass).
+RESETTLE = 16.0
+
+
+class _LazyAverage:
+    """The running average of ``W = scale * V`` without touching every column.
+
+    Holds ``A = c * U + d * V`` with scalars ``c`` and ``d`` and ``U`` stored
+    in ``avg`` (the state's ``avg_coef``, updated in place). The averaged
+    update ``A <- (1 - mu) A + mu * scale * V`` after ``V`` changed by
+    ``delta`` in some columns becomes ``U[cols] -= (d / c) * delta`` and two
+    scalar updates (Xu, 2011, "Towards optimal one pass large scale learning
+    with averaged stochastic gradient descent"), so it costs what the
+    gradient step costs.
+    """
+
+    def __init__(self, avg):
+        self.avg, self.c, self.d = avg, 1.0, 0.0
+
+    def restart(self, scale):
+        """``A = scale * V``: the first averaged update (rate 1)."""
+        self.avg[...] = 0.0
+        self.c, self.d = 1.0, scale
+
+    def update(self, cols, delta, scale, rate):
+        """Average in the iterate after ``V[:, cols]`` changed by ``delta``."""
+        if self.d:
+            self.avg[:, cols] -= (self.d / self.c) * delta
+        self.c *= 1.0 - rate
+        self.d = (1.0 - rate) * self.d + rate * scale
+
+    def settle(self, V):
+        """Write ``A`` into ``avg`` (``c = 1, d = 0``), before ``V`` changes
+        other than through :meth:`update`."""
+        if self.c != 1.0:
+            self.avg *= self.c
+        if self.d:
+            self.avg += self.d * V
+        self.c, self.d = 1.0, 0.0
+
+
 def _sgd_pass_lazy_sparse(
     state, X, y, sample_weight, batches, *, loss_grad, schedule, config, epoch
 ):
@@ -464,14 +508,33 @@ def _sgd_pass_lazy_sparse(
     ``W <- (1 - step * alpha) W`` becomes a scalar update of ``scale`` and the
     gradient step changes only the columns of ``V`` whose features occur in the
     batch, so a batch costs O(nnz x n_rows), not O(n_features x n_rows). The
-    squared norm of ``V`` is tracked for the penalty term. The iterates are
-    the same as the dense update's, up to rounding.
+    squared norm of ``V`` is tracked for the penalty term, and the running
+    average (``config.average_start``) is kept lazily by :class:`_LazyAverage`.
+    The iterates are the same as the dense update's, up to rounding.
     """
     coef, intercept = state["coef"], state["intercept"]
     alpha = config.alpha
+    averaging = config.average_start is not None
+    average = None
+    if averaging and state["avg_coef"] is not None:
+        average = _LazyAverage(state["avg_coef"])
     scale, sq_norm = 1.0, _sq_norm(coef)
     total, rows_done, step = 0.0, 0, state.get("last_step", 0.0)
     prev = None  # (cols, V[:, cols], intercept, scale, sq_norm) before an update
+
+    def restore_and_fail():
+        nonlocal scale
+        if prev is not None:
+            coef[:, prev[0]] = prev[1]
+            np.copyto(intercept, prev[2])
+            coef[...] *= prev[3]
+        else:
+            coef[...] *= scale
+        scale = 1.0
+        if average is not None:
+            average.c, average.d = 1.0, 0.0  # _divergence restarts the average
+        return _divergence(epoch, step, state)
+
     try:
         for idx in batches:
             Xb = X[idx]
@@ -485,16 +548,16 @@ def _sgd_pass_lazy_sparse(
             )
             objective = loss + 0.5 * alpha * scale * scale * sq_norm
             if not np.isfinite(objective):
-                if prev is not None:
-                    coef[:, prev[0]] = prev[1]
-                    np.copyto(intercept, prev[2])
-                    scale, sq_norm = prev[3], prev[4]
-                raise _divergence(epoch, step, state)
+                raise restore_and_fail()
             step = float(schedule(state["t"])) * state["lr_scale"]
             state["last_step"] = step
             prev = (cols, v_cols, intercept.copy(), scale, sq_norm)
             decay = 1.0 - step * alpha
             if decay == 0.0:  # the decay wipes W out: restart V from zero
+                if average is not None:
+                    average.settle(coef)
+                # every column changes: the restore point is all of V
+                prev = (slice(None), coef.copy(order="F"), *prev[2:])
                 coef[...] = 0.0
                 v_cols, scale, sq_norm = coef[:, cols], 1.0, 0.0
             else:
@@ -504,21 +567,40 @@ def _sgd_pass_lazy_sparse(
             sq_norm += _sq_norm(new_cols) - _sq_norm(v_cols)
             if config.fit_intercept:
                 intercept -= step * grad_intercept
-            if abs(scale) < 1e-9:  # fold the scale back before it underflows
-                coef *= scale
-                scale, sq_norm = 1.0, _sq_norm(coef)
             state["t"] += 1
-            state["samples_seen"] += Xb.shape[0]
             n_rows = Xb.shape[0]
+            state["samples_seen"] += n_rows
+            if averaging and state["samples_seen"] >= config.average_start:
+                if average is None:
+                    state["avg_coef"] = np.zeros_like(coef, order="F")
+                    state["avg_intercept"] = intercept.copy()
+                    average = _LazyAverage(state["avg_coef"])
+                state["n_avg"] += 1
+                rate = 1.0 / state["n_avg"]
+                if rate == 1.0:
+                    average.restart(scale)
+                else:
+                    average.update(cols, new_cols - v_cols, scale, rate)
+                avg_b = state["avg_intercept"]
+                avg_b += rate * (intercept - avg_b)
+                if abs(average.d) > RESETTLE * abs(scale):
+                    average.settle(coef)
+            if abs(scale) < 1e-9:  # fold the scale back before it underflows
+                if average is not None:
+                    average.settle(coef)
+                coef *= scale
+                # the restore point, in the units of the folded V
+                cols_p, v_p, b_p, scale_p, sq_p = prev
+                prev = (cols_p, v_p * scale, b_p, scale_p / scale, sq_p * scale**2)
+                scale, sq_norm = 1.0, _sq_norm(coef)
             total += objective * n_rows
             rows_done += n_rows
         # sq_norm is finite exactly when every entry of V is
         if not (np.isfinite(scale * sq_norm) and np.isfinite(intercept).all()):
-            coef[:, prev[0]] = prev[1]
-            np.copyto(intercept, prev[2])
-            scale, sq_norm = prev[3], prev[4]
-            raise _divergence(epoch, step, state)
+            raise restore_and_fail()
     finally:
+        if average is not None:
+            average.settle(coef)
         coef *= scale
     return total / rows_done if rows_done else float("nan")
 

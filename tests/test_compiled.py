@@ -423,3 +423,137 @@ def test_owed_decay_series_matches_the_library_form():
         _fast.owed_decay(sq[:3], 1e-2, np.zeros(3, np.int64), step_sum[:3]).tolist()
         == [1.0] * 3
     )
+
+
+def _spy_lazy_pass(monkeypatch):
+    """Count the numpy reference's lazy sparse passes."""
+    calls = []
+    real = sgd_module._sgd_pass_lazy_sparse
+
+    def spy(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sgd_module, "_sgd_pass_lazy_sparse", spy)
+    return calls
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("average", [True, 1000])
+@pytest.mark.parametrize("alpha", [0.0, 1e-2])
+def test_sparse_averaged_kernel_matches_reference_and_dense(
+    cls, average, alpha, monkeypatch
+):
+    # average=1000 starts averaging in the middle of the fourth epoch
+    X, y = _csr(4, np.int32, seed=4)
+    params = dict(
+        average=average,
+        alpha=alpha,
+        batch_size=32,
+        learning_rate="invscaling",
+        eta0=0.5,
+        max_iter=5,
+        tol=None,
+        random_state=0,
+    )
+    lazy_calls = _spy_lazy_pass(monkeypatch)
+    fast, ref = _fit_both(lambda: cls(**params), lambda e: e.fit(X, y), monkeypatch)
+    assert len(lazy_calls) == 5, "the reference did not run its lazy sparse pass"
+    _assert_same(fast, ref)
+    dense = cls(**params).fit(X.toarray(), y)
+    _assert_same(fast, dense)
+    # the averaged model is what predicts, and it is not the last iterate
+    assert not np.allclose(fast.coef_, fast._opt_state["coef"])
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("eta0", [1.9, 2.0])
+def test_sparse_averaged_kernel_across_folds_and_wipes(cls, eta0, monkeypatch):
+    # alpha * eta0 = 0.95: the L2 scale is folded into V every 7 updates;
+    # = 1.0: every update's decay wipes W out (1 - step * alpha == 0)
+    X, y = _csr(3, np.int32, seed=5)
+    params = dict(
+        average=True,
+        alpha=0.5,
+        batch_size=16,
+        learning_rate="constant",
+        eta0=eta0,
+        max_iter=2,
+        tol=None,
+        shuffle=False,
+    )
+    fast, ref = _fit_both(lambda: cls(**params), lambda e: e.fit(X, y), monkeypatch)
+    _assert_same(fast, ref, atol=1e-12, rtol=1e-9)
+    dense = cls(**params).fit(X.toarray(), y)
+    _assert_same(fast, dense, atol=1e-12, rtol=1e-9)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_sparse_averaged_partial_fit_streams_like_fit(cls, monkeypatch):
+    X, y = _csr(3, np.int64, seed=6)
+    classes = np.unique(y)
+
+    def stream(est):
+        for chunk in np.array_split(np.arange(X.shape[0]), 4):
+            est.partial_fit(X[chunk], y[chunk], classes=classes)
+        return est
+
+    params = dict(average=100, alpha=1e-3, batch_size=16, eta0=0.1, random_state=0)
+    params.update(learning_rate="constant")
+    fast, ref = _fit_both(lambda: cls(**params), stream, monkeypatch)
+    _assert_same(fast, ref)
+    dense = cls(**params)
+    for chunk in np.array_split(np.arange(X.shape[0]), 4):
+        dense.partial_fit(X[chunk].toarray(), y[chunk], classes=classes)
+    _assert_same(fast, dense)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("eta0", [1.9, 2.0])
+@pytest.mark.parametrize("average", [False, True])
+def test_sparse_restore_after_fold_or_wipe(cls, eta0, average, monkeypatch):
+    # Row 100 (batch 6 of 16 rows, unshuffled) is huge: update 6 blows W up
+    # and batch 7's penalty is infinite, so the pass restores W to before
+    # update 6. That update folded the scale into V (eta0=1.9: 0.05**7 <
+    # 1e-9) or wiped every column (eta0=2.0): the restore must undo it in
+    # every column, as the dense pass does.
+    X, y = _csr(3, np.int32, seed=7)
+    X = X.tolil()
+    X[100, :] = X[100, :] * 1e200
+    X[100, 0] = 1e200
+    X = X.tocsr()
+    params = dict(
+        average=average,
+        alpha=0.5,
+        batch_size=16,
+        learning_rate="constant",
+        eta0=eta0,
+        max_iter=2,
+        tol=None,
+        shuffle=False,
+    )
+    # label row 100 with the class the iterate after updates 0-5 scores
+    # lowest:
+    # its loss gradient at update 6 is then huge (average=False: the
+    # iterate, not the average, scores it)
+    first = cls(**params).set_params(max_iter=1, average=False).fit(X[:96], y[:96])
+    y = y.copy()
+    y[100] = np.argmin(first.decision_function(X[100])[0])
+
+    def fit(est):
+        with pytest.raises(DivergenceError, match="non-finite"):
+            est.fit(X, y)
+        return est
+
+    fast, ref = _fit_both(lambda: cls(**params), fit, monkeypatch)
+    # the generic numpy pass restores a full copy of W
+    monkeypatch.setattr(_compiled, "ENABLED", False)
+    monkeypatch.setattr(sgd_module, "_lazy_sparse_ok", lambda X, config: False)
+    dense = fit(cls(**params))
+    assert fast.t_ == ref.t_ == dense.t_ == 7
+    # the weights of features in batch 5 but not in batch 6 are nonzero
+    others = np.setdiff1d(X[80:96].indices, X[96:112].indices)
+    assert np.count_nonzero(dense.coef_[:, others]) > 0.5 * 3 * len(others)
+    for est in (fast, ref):
+        np.testing.assert_allclose(est.coef_, dense.coef_, rtol=1e-12, atol=0)
+        np.testing.assert_allclose(est.intercept_, dense.intercept_, rtol=1e-12)
