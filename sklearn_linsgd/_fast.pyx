@@ -536,9 +536,10 @@ def sparse_pass(
     max_cols = max(min(max_nnz, n_features), 1)
     dtype = np.float32 if floating is float else np.float64
     S_arr = np.empty((max(max_b, 1), n_rows), dtype=dtype)
-    # two blocks of V's rows: the working block of this batch, and the
-    # previous update's block as it was before it (for a restore)
-    vals_arr = np.empty((2, max_cols, n_rows), dtype=dtype)
+    # three blocks of V's rows: the working block of this batch, its copy as
+    # gathered (the next restore point), and the previous update's block as
+    # it was before it (the restore point until this batch proves sound)
+    vals_arr = np.empty((3, max_cols, n_rows), dtype=dtype)
     cols_big = np.empty(max(max_nnz, 1), dtype=np.int64)  # qsort needs all nnz
     prev_cols_arr = np.empty(max_cols, dtype=np.int64)
     pos_arr = np.full(n_features, -1, dtype=np.int32)  # column -> block row
@@ -558,8 +559,12 @@ def sparse_pass(
     cdef long long *cols = &cols_v[0]
     cdef floating *cur_vals = &vals[0, 0, 0]
     cdef floating *prev_vals = &vals[1, 0, 0]
+    cdef floating *gathered = &vals[2, 0, 0]
+    cdef floating *swap
     cdef long long[::1] prev_cols_v = prev_cols_arr
     cdef long long *prev_cols = &prev_cols_v[0]
+    cdef floating *Srow
+    cdef floating xf
 
     for j in range(n_rows * n_features):
         sq_norm += <double> W[j] * W[j]
@@ -575,6 +580,8 @@ def sparse_pass(
             # the batch's columns, in order, and their block of V
             n_cols = _batch_columns(&indices[0], &indptr[0], brows, n_b,
                                     &bitmap[0], n_words, cols)
+            # one sweep: the working block, its copy and its squared norm
+            old_sq = 0.0
             for p in range(n_cols):
                 if p + PREFETCH < n_cols:  # random rows of W: ask for them early
                     Wp = &W[cols[p + PREFETCH] * n_rows]
@@ -583,26 +590,30 @@ def sparse_pass(
                 pos[cols[p]] = <int> p
                 Wp = &W[cols[p] * n_rows]
                 Wq = &cur_vals[p * n_rows]
+                Wr = &gathered[p * n_rows]
                 for k in range(n_rows):
                     Wq[k] = Wp[k]
+                    Wr[k] = Wp[k]
+                    old_sq += <double> Wp[k] * Wp[k]
             # scores at W = scale * V and their weighted derivatives
             value = 0.0
             nz = 0
             for i in range(n_b):
                 j = brows[i]
+                Srow = &S[i, 0]
                 for k in range(n_rows):
-                    S[i, k] = 0
+                    Srow[k] = 0
                 for p in range(indptr[j], indptr[j + 1]):
                     cidx[nz] = pos[indices[p]]
                     Wq = &cur_vals[cidx[nz] * n_rows]
                     nz += 1
-                    x = data[p] * scale
+                    xf = <floating> (data[p] * scale)
                     for k in range(n_rows):
-                        S[i, k] = <floating> (S[i, k] + x * Wq[k])
+                        Srow[k] += xf * Wq[k]
                 for k in range(n_rows):
-                    S[i, k] = S[i, k] + b[k]
+                    Srow[k] = Srow[k] + b[k]
                 w = sample_weight[j] / sw_sum
-                value += w * _row_loss_grad(&S[i, 0], &S[i, 0], y[j], n_rows,
+                value += w * _row_loss_grad(Srow, Srow, y[j], n_rows,
                                             loss, margin, w, True)
             objective = value + 0.5 * alpha * scale * scale * sq_norm
             if not isfinite(objective):
@@ -611,18 +622,18 @@ def sparse_pass(
                 status = 1
                 break
             step = steps[u]
-            # the block as it was: the restore point of this update (the
+            # the block as gathered: the restore point of this update (the
             # previous update's is no longer needed once this batch is sound)
-            memcpy(prev_vals, cur_vals, n_cols * n_rows * sizeof(floating))
+            swap = prev_vals
+            prev_vals = gathered
+            gathered = swap
+            memcpy(prev_cols, cols, n_cols * sizeof(long long))
             n_prev = n_cols
-            for p in range(n_cols):
-                prev_cols[p] = cols[p]
             for k in range(n_rows):
                 prev_b[k] = b[k]
             prev_scale, prev_sq = scale, sq_norm
             full_restore = False
             decay = 1.0 - step * alpha
-            old_sq = 0.0
             if decay == 0.0:  # the decay wipes W out: restart V from zero
                 if averaging:  # settle the average: A = c U + d V
                     _settle_average(A, W, size, avg_c, avg_d)
@@ -634,22 +645,21 @@ def sparse_pass(
                     W[j] = 0
                 for j in range(n_cols * n_rows):
                     cur_vals[j] = 0
-                scale, sq_norm = 1.0, 0.0
+                scale, sq_norm, old_sq = 1.0, 0.0, 0.0
             else:
                 scale *= decay
-                for j in range(n_cols * n_rows):
-                    old_sq += <double> cur_vals[j] * cur_vals[j]
             # V[c] -= (step / scale) * sum over the batch of x * dS, in the block
             f = step / scale
             nz = 0
             for i in range(n_b):
                 j = brows[i]
+                Srow = &S[i, 0]
                 for p in range(indptr[j], indptr[j + 1]):
                     Wq = &cur_vals[cidx[nz] * n_rows]
                     nz += 1
-                    x = f * data[p]
+                    xf = <floating> (f * data[p])
                     for k in range(n_rows):
-                        Wq[k] = <floating> (Wq[k] - x * S[i, k])
+                        Wq[k] -= xf * Srow[k]
             new_sq = 0.0
             for p in range(n_cols):  # back into W, in address order
                 Wq = &cur_vals[p * n_rows]
@@ -858,6 +868,10 @@ def sparse_adagrad_pass(
     cdef floating *Gr = &blk[3, 0, 0]  # the gradient
     cdef floating *Vp = &blk[4, 0, 0]  # the previous update's V ...
     cdef floating *Qp = &blk[5, 0, 0]  # ... and G, before it
+    cdef floating *swap
+    cdef floating *Wc
+    cdef floating *Qc
+    cdef floating *Srow
 
     for j in range(n_rows * n_features):
         sq_norm += <double> W[j] * W[j]
@@ -873,6 +887,12 @@ def sparse_adagrad_pass(
             n_cols = _batch_columns(&indices[0], &indptr[0], brows, n_b,
                                     &bitmap[0], n_words, cols)
             for p in range(n_cols):
+                if p + PREFETCH < n_cols:  # random rows of W and G: ask early
+                    Wc = &W[cols[p + PREFETCH] * n_rows]
+                    Qc = &Q[cols[p + PREFETCH] * n_rows]
+                    for k in range(0, n_rows * <Py_ssize_t> sizeof(floating), 64):
+                        __builtin_prefetch(<char *> Wc + k)
+                        __builtin_prefetch(<char *> Qc + k)
                 c = cols[p]
                 pos[c] = <int> p
                 for k in range(n_rows):
@@ -889,18 +909,20 @@ def sparse_adagrad_pass(
             nz = 0
             for i in range(n_b):
                 j = brows[i]
+                Srow = &S[i, 0]
                 for k in range(n_rows):
-                    S[i, k] = 0
+                    Srow[k] = 0
                 for p in range(indptr[j], indptr[j + 1]):
                     cidx[nz] = pos[indices[p]]
+                    Wc = &Wd[cidx[nz] * n_rows]
                     x = data[p]
                     for k in range(n_rows):
-                        S[i, k] = <floating> (S[i, k] + x * Wd[cidx[nz] * n_rows + k])
+                        Srow[k] = <floating> (Srow[k] + x * Wc[k])
                     nz += 1
                 for k in range(n_rows):
-                    S[i, k] = S[i, k] + b[k]
+                    Srow[k] = Srow[k] + b[k]
                 w = sample_weight[j] / sw_sum
-                value += w * _row_loss_grad(&S[i, 0], &S[i, 0], y[j], n_rows,
+                value += w * _row_loss_grad(Srow, Srow, y[j], n_rows,
                                             loss, margin, w, True)
             objective = value + 0.5 * alpha * sq_norm
             if not isfinite(objective):
@@ -912,14 +934,21 @@ def sparse_adagrad_pass(
             nz = 0
             for i in range(n_b):
                 j = brows[i]
+                Srow = &S[i, 0]
                 for p in range(indptr[j], indptr[j + 1]):
+                    Wc = &Gr[cidx[nz] * n_rows]
                     x = data[p]
                     for k in range(n_rows):
-                        Gr[cidx[nz] * n_rows + k] += x * S[i, k]
+                        Wc[k] += x * Srow[k]
                     nz += 1
-            # the restore point of this update
-            memcpy(Vp, V0, n_cols * n_rows * sizeof(floating))
-            memcpy(Qp, Q0, n_cols * n_rows * sizeof(floating))
+            # the block as gathered becomes the restore point of this update
+            # (V0 and Q0 are not written after the gather): swap, not copy
+            swap = Vp
+            Vp = V0
+            V0 = swap
+            swap = Qp
+            Qp = Q0
+            Q0 = swap
             n_prev = n_cols
             for p in range(n_cols):
                 prev_cols[p] = cols[p]
@@ -934,7 +963,7 @@ def sparse_adagrad_pass(
                 c = cols[p]
                 for k in range(n_rows):
                     j = p * n_rows + k
-                    q = Q0[j] + <double> Gr[j] * Gr[j]
+                    q = Qp[j] + <double> Gr[j] * Gr[j]
                     Q[c * n_rows + k] = <floating> q
                     rate = step / (sqrt(<floating> q) + ADAGRAD_EPS)
                     nv = Wd[j] - rate * Gr[j]
@@ -942,7 +971,7 @@ def sparse_adagrad_pass(
                         nv = nv / (1 + alpha * rate)
                     W[c * n_rows + k] = <floating> nv
                     sq_norm += (<double> W[c * n_rows + k] * W[c * n_rows + k]
-                                - <double> V0[j] * V0[j])
+                                - <double> Vp[j] * Vp[j])
                 last_t[c] = t_pass
                 last_sum[c] = step_sum
                 pos[c] = -1
