@@ -379,11 +379,15 @@ def test_sparse_adagrad_kernel_partial_fit_and_divergence(cls, monkeypatch):
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS)
-@pytest.mark.parametrize("adagrad", [False, True])
-def test_sparse_kernels_float32(cls, adagrad, monkeypatch):
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"adagrad": True}, {"average": 200}],
+    ids=["plain", "adagrad", "average"],
+)
+def test_sparse_kernels_float32(cls, options, monkeypatch):
     X, y = _csr(4, np.int32, dtype=np.float32, seed=3)
     params = dict(
-        adagrad=adagrad,
+        **options,
         alpha=1e-2,
         batch_size=32,
         learning_rate="constant",
