@@ -295,6 +295,8 @@ def _sparse(state, X, y, sample_weight, batches, kind, schedule, config):
         if averaging and state["avg_coef"] is None:
             state["avg_coef"] = coef.copy(order="F")
             state["avg_intercept"] = intercept.copy()
+        elif averaging:  # the kernel reads the average by columns, like coef
+            state["avg_coef"] = np.asfortranarray(state["avg_coef"])
         empty = np.empty((0, 0), dtype=coef.dtype, order="F")
         # a step with 1 - step * alpha == 0 changes every column: its restore
         # point is a copy of the whole model
