@@ -561,3 +561,22 @@ def test_sparse_restore_after_fold_or_wipe(cls, eta0, average, monkeypatch):
     for est in (fast, ref):
         np.testing.assert_allclose(est.coef_, dense.coef_, rtol=1e-12, atol=0)
         np.testing.assert_allclose(est.intercept_, dense.intercept_, rtol=1e-12)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_sparse_averaged_kernel_accepts_a_c_ordered_average(cls):
+    # a running average left C-ordered (by anything that rebuilt the state)
+    # still goes to the kernel, with the same result as a Fortran-ordered one
+    X, y = _csr(3, np.int32, seed=8)
+    classes = np.unique(y)
+    params = dict(average=True, batch_size=16, eta0=0.1, random_state=0)
+    fortran, c_order = cls(**params), cls(**params)
+    for est in (fortran, c_order):
+        est.partial_fit(X[:150], y[:150], classes=classes)
+    state = c_order._opt_state
+    state["avg_coef"] = np.ascontiguousarray(state["avg_coef"])
+    assert not state["avg_coef"].flags.f_contiguous
+    for est in (fortran, c_order):
+        est.partial_fit(X[150:], y[150:])
+    np.testing.assert_array_equal(c_order.coef_, fortran.coef_)
+    np.testing.assert_array_equal(c_order.intercept_, fortran.intercept_)
