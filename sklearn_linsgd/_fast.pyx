@@ -33,7 +33,11 @@ cdef enum:
 cdef double ADAGRAD_EPS = 1e-8
 cdef double RESETTLE = 16.0  # _sgd.RESETTLE
 #: Rows of W requested ahead of their use when gathering a sparse batch's block.
+cdef extern from *:
+    void __builtin_prefetch(const void *addr) nogil
+
 cdef Py_ssize_t PREFETCH = 16
+cdef Py_ssize_t PREFETCH_ROWS = 4  # rows of a dense batch read ahead
 
 
 cdef inline void _gemm(char transa, char transb, int m, int n, int k,
@@ -162,6 +166,13 @@ cdef bint _all_finite(const floating *a, Py_ssize_t size) noexcept nogil:
     return acc == 0.0
 
 
+cdef inline void _prefetch_row(const char *row, Py_ssize_t n_bytes) noexcept nogil:
+    """Ask for the cache lines of ``n_bytes`` from ``row`` ahead of use."""
+    cdef Py_ssize_t k
+    for k in range(0, n_bytes, 64):
+        __builtin_prefetch(row + k)
+
+
 cdef inline void _gather_row(floating *out, const char *row, Py_ssize_t n_features,
                              Py_ssize_t col_stride) noexcept nogil:
     """Copy one row of a strided matrix (``col_stride`` bytes apart)."""
@@ -239,6 +250,10 @@ def dense_pass(
     cdef const floating *Xp = &X[0, 0] if X.shape[0] > 0 else NULL
     cdef const char *Xc = <const char *> Xp
     cdef Py_ssize_t row_stride = X.strides[0], col_stride = X.strides[1]
+    cdef Py_ssize_t n_gathered = rows.shape[0]
+    # contiguous rows are prefetched whole; strided ones not at all
+    cdef Py_ssize_t row_bytes = (
+        n_features * col_stride if col_stride == sizeof(floating) else 0)
     if not gathered and not (col_stride == sizeof(floating)
                              and row_stride == n_features * sizeof(floating)):
         raise ValueError("contiguous batches need a C-contiguous X")
@@ -286,6 +301,11 @@ def dense_pass(
                 continue  # a batch of zero weight carries no information
             if gathered:
                 for i in range(n_b):
+                    # random rows: ask for the one PREFETCH_ROWS ahead early
+                    # (into the next batch, whose rows follow in ``rows``)
+                    if starts[bi] + i + PREFETCH_ROWS < n_gathered:
+                        _prefetch_row(Xc + rows[starts[bi] + i + PREFETCH_ROWS]
+                                      * row_stride, row_bytes)
                     _gather_row(&buf[i * n_features],
                                 Xc + rows[starts[bi] + i] * row_stride,
                                 n_features, col_stride)
@@ -399,7 +419,6 @@ cdef extern from "stdlib.h" nogil:
 
 cdef extern from *:
     int __builtin_ctzll(unsigned long long x) nogil
-    void __builtin_prefetch(const void *addr) nogil
 
 
 cdef int _cmp_ll(const void *a, const void *b) noexcept nogil:
