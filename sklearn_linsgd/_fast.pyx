@@ -532,7 +532,7 @@ def sparse_pass(
     cdef int status = 0
     cdef double total = 0.0, objective, sw_sum, step = 0.0, w, value, decay
     cdef double scale = 1.0, sq_norm = 0.0, old_sq, new_sq, f, x
-    cdef double prev_scale = 1.0, prev_sq = 0.0
+    cdef double prev_scale = 1.0
     cdef double avg_c = 1.0, avg_d = 0.0, rate, ratio
     cdef bint averaging = average_start >= 0, full_restore = False
     cdef floating *A = &avg_coef[0, 0] if averaging else NULL
@@ -650,7 +650,7 @@ def sparse_pass(
             n_prev = n_cols
             for k in range(n_rows):
                 prev_b[k] = b[k]
-            prev_scale, prev_sq = scale, sq_norm
+            prev_scale = scale
             full_restore = False
             decay = 1.0 - step * alpha
             if decay == 0.0:  # the decay wipes W out: restart V from zero
@@ -735,7 +735,6 @@ def sparse_pass(
                     for j in range(size):
                         F[j] = <floating> (F[j] * scale)
                 prev_scale /= scale
-                prev_sq *= scale * scale
                 scale = 1.0
             total += objective * n_b
             rows_done += n_b
@@ -752,7 +751,7 @@ def sparse_pass(
                     Wp[k] = Wq[k]
             for k in range(n_rows):
                 b[k] = prev_b[k]
-            scale, sq_norm = prev_scale, prev_sq
+            scale = prev_scale
         if averaging and n_avg > 0:
             # A = c U + d V (after a restore the caller restarts the average)
             _settle_average(A, W, size, avg_c, avg_d)

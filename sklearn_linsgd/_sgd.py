@@ -520,7 +520,7 @@ def _sgd_pass_lazy_sparse(
         average = _LazyAverage(state["avg_coef"])
     scale, sq_norm = 1.0, _sq_norm(coef)
     total, rows_done, step = 0.0, 0, state.get("last_step", 0.0)
-    prev = None  # (cols, V[:, cols], intercept, scale, sq_norm) before an update
+    prev = None  # (cols, V[:, cols], intercept, scale) before an update
 
     def restore_and_fail():
         nonlocal scale
@@ -551,7 +551,7 @@ def _sgd_pass_lazy_sparse(
                 raise restore_and_fail()
             step = float(schedule(state["t"])) * state["lr_scale"]
             state["last_step"] = step
-            prev = (cols, v_cols, intercept.copy(), scale, sq_norm)
+            prev = (cols, v_cols, intercept.copy(), scale)
             decay = 1.0 - step * alpha
             if decay == 0.0:  # the decay wipes W out: restart V from zero
                 if average is not None:
@@ -590,8 +590,8 @@ def _sgd_pass_lazy_sparse(
                     average.settle(coef)
                 coef *= scale
                 # the restore point, in the units of the folded V
-                cols_p, v_p, b_p, scale_p, sq_p = prev
-                prev = (cols_p, v_p * scale, b_p, scale_p / scale, sq_p * scale**2)
+                cols_p, v_p, b_p, scale_p = prev
+                prev = (cols_p, v_p * scale, b_p, scale_p / scale)
                 scale, sq_norm = 1.0, _sq_norm(coef)
             total += objective * n_rows
             rows_done += n_rows
