@@ -531,7 +531,7 @@ def sparse_pass(
     cdef Py_ssize_t max_cols, n_prev = 0, n_words = (n_features + 63) // 64
     cdef int status = 0
     cdef double total = 0.0, objective, sw_sum, step = 0.0, w, value, decay
-    cdef double scale = 1.0, sq_norm = 0.0, old_sq, new_sq, f, x
+    cdef double scale = 1.0, sq_norm = 0.0, old_sq, new_sq, f
     cdef double prev_scale = 1.0
     cdef double avg_c = 1.0, avg_d = 0.0, rate, ratio
     cdef bint averaging = average_start >= 0, full_restore = False
