@@ -68,7 +68,7 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
         "power_t": [Interval(Real, None, None, closed="neither")],
         "momentum": [Interval(Real, 0, 1, closed="left")],
         "nesterov": ["boolean"],
-        "adagrad": ["boolean"],
+        "adagrad": ["boolean", StrOptions({"coordinate", "feature"})],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, None, None, closed="neither"), None],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -151,7 +151,7 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
             )
         if self.adagrad and self.momentum:
             raise ValueError(
-                "adagrad=True scales each coordinate's step by its own gradient "
+                f"adagrad={self.adagrad!r} scales each step by its own gradient "
                 "history and does not combine with momentum; set momentum=0."
             )
         if for_partial_fit and self.class_weight == "balanced":
@@ -240,8 +240,14 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
             momentum=float(self.momentum),
             nesterov=bool(self.nesterov),
             average_start=start,
-            adagrad=bool(self.adagrad),
+            adagrad=self._adagrad_mode(),
         )
+
+    def _adagrad_mode(self):
+        """``None``, ``"coordinate"`` (``adagrad=True``) or ``"feature"``."""
+        if isinstance(self.adagrad, str):
+            return self.adagrad
+        return "coordinate" if self.adagrad else None
 
     # ---------------------------------------------------------------- data
     def _n_rows(self, n_classes):

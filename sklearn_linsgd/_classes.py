@@ -69,14 +69,22 @@ _DOC_PARTS = {
     nesterov : bool, default=False
         Nesterov's accelerated gradient (with ``momentum > 0``).
 
-    adagrad : bool, default=False
-        Per-coordinate steps (AdaGrad with proximal penalties, Duchi et al.
-        2011): each weight moves by the schedule's step divided by the root of
-        the sum of its squared data gradients, and the penalty is applied as a
-        proximal step at the same rate. It minimises the same objective, and
-        helps sparse data whose rare features learn slowly with mean-gradient
-        mini-batches; a constant schedule is usual (the denominators decay the
-        steps already). Not combined with ``momentum``.
+    adagrad : bool or {"coordinate", "feature"}, default=False
+        Adaptive per-weight steps (AdaGrad with proximal penalties, Duchi et
+        al. 2011): a weight moves by the schedule's step divided by the root
+        of a running sum ``G`` of squared data gradients, and the penalty is
+        applied as a proximal step at the same rate. ``True`` or
+        ``"coordinate"`` keeps one ``G`` per weight. ``"feature"`` keeps one
+        per feature (column of ``coef_``), adding the mean over classes of
+        the squared gradients of that column: all weights of a feature share
+        its rate, and on sparse data an update costs about a plain SGD
+        update (per-weight sums cost about 3 to 4 times one). Either way it
+        minimises the same objective, and helps sparse data whose rare
+        features learn slowly with mean-gradient mini-batches; a constant
+        schedule is usual (the denominators decay the steps already). The
+        intercept keeps one sum per class. Not combined with ``momentum``.
+        Changing the mode between ``partial_fit`` calls starts the sums
+        again.
 
     max_iter : int, default=1000
         Maximum number of epochs (passes over the data) of ``fit``.

@@ -17,6 +17,8 @@ from ._losses import hinge_loss_grad, log_loss_grad
 from .schedules import Schedule
 
 HINGE, LOG = 0, 1
+#: The kernels' ``adagrad`` codes of ``UpdateConfig.adagrad``.
+ADAGRAD = {None: 0, "coordinate": 1, "feature": 2}
 
 #: Set to False to run the numpy reference everywhere (tests compare the two).
 ENABLED = True
@@ -168,9 +170,6 @@ class _DensePass:
         self.sw = np.ascontiguousarray(sample_weight, dtype=np.float64)
         coef, intercept = state["coef"], state["intercept"]
         self.prev = (coef.copy(order="F"), intercept.copy())
-        if config.adagrad and state.get("sq_grad_coef") is None:
-            state["sq_grad_coef"] = np.zeros_like(coef)
-            state["sq_grad_intercept"] = np.zeros_like(intercept)
         if config.average_start is not None and state["avg_coef"] is None:
             state["avg_coef"] = coef.copy(order="F")
             state["avg_intercept"] = intercept.copy()
@@ -215,7 +214,7 @@ class _DensePass:
             *self.prev,
             state["velocity_coef"] if momentum else empty,
             state["velocity_intercept"] if momentum else empty_b,
-            state["sq_grad_coef"] if adagrad else empty,
+            _kernel_sq(state["sq_grad_coef"]) if adagrad else empty,
             state["sq_grad_intercept"] if adagrad else empty_b,
             state["avg_coef"] if averaging else empty,
             state["avg_intercept"] if averaging else empty_b,
@@ -227,7 +226,7 @@ class _DensePass:
             bool(config.fit_intercept),
             float(config.momentum),
             bool(config.nesterov),
-            bool(adagrad),
+            ADAGRAD[adagrad],
             int(config.average_start) if averaging else -1,
             int(state["samples_seen"]),
             int(state["n_avg"]),
@@ -280,13 +279,14 @@ def _sparse(state, X, y, sample_weight, batches, kind, schedule, config):
     )
     options = (kind[0], kind[1], float(config.alpha), bool(config.fit_intercept))
     if config.adagrad:
-        if state.get("sq_grad_coef") is None:
-            state["sq_grad_coef"] = np.zeros_like(coef, order="F")
-            state["sq_grad_intercept"] = np.zeros_like(intercept)
         # sums left by a numpy pass may be C-ordered: the kernel reads columns
         state["sq_grad_coef"] = np.asfortranarray(state["sq_grad_coef"])
         out = _fast.sparse_adagrad_pass(
-            *args, state["sq_grad_coef"], state["sq_grad_intercept"], *options
+            *args,
+            _kernel_sq(state["sq_grad_coef"]),
+            state["sq_grad_intercept"],
+            *options,
+            ADAGRAD[config.adagrad],
         )
         status, n_updates, rows_done, total, samples = out
         state["samples_seen"] += samples
@@ -315,6 +315,12 @@ def _sparse(state, X, y, sample_weight, batches, kind, schedule, config):
         state["samples_seen"], state["n_avg"] = samples_seen, n_avg
     _advance(state, steps, n_updates, status)
     return status, total, rows_done
+
+
+def _kernel_sq(sq_coef):
+    """AdaGrad's sums as the kernels take them: 2-d, Fortran order (a view;
+    per-feature sums are one row)."""
+    return sq_coef.reshape(1, -1) if sq_coef.ndim == 1 else sq_coef
 
 
 def _advance(state, steps, n_updates, status):

@@ -29,6 +29,10 @@ import numpy as np
 cdef enum:
     HINGE = 0
     LOG = 1
+    # the ``adagrad`` argument of the passes (``_compiled.ADAGRAD``): one sum
+    # of squared gradients per weight, or one per feature (column of coef)
+    ADAGRAD_COORDINATE = 1
+    ADAGRAD_FEATURE = 2
 
 cdef double ADAGRAD_EPS = 1e-8
 cdef double RESETTLE = 16.0  # _sgd.RESETTLE
@@ -211,7 +215,7 @@ def dense_pass(
     bint fit_intercept,
     double momentum,
     bint nesterov,
-    bint adagrad,
+    int adagrad,
     long long average_start,
     long long samples_seen,
     long long n_avg,
@@ -223,7 +227,9 @@ def dense_pass(
     Fortran order), else rows ``starts[b]:stops[b]`` of ``X`` themselves
     (``X`` C-contiguous). ``steps[u]`` is the step size of the ``u``-th update
     (batches of zero weight are skipped and take no step).
-    ``velocity_*`` are used when ``momentum``, ``sq_*`` when ``adagrad``,
+    ``velocity_*`` are used when ``momentum``, ``sq_*`` when ``adagrad``
+    (:data:`ADAGRAD_COORDINATE`: ``sq_coef`` has the shape of ``coef``;
+    :data:`ADAGRAD_FEATURE`: it is ``(1, n_features)``, one sum per feature),
     ``avg_*`` when ``average_start >= 0`` (averaging starts once
     ``samples_seen`` reaches it). ``prev_*`` hold the parameters before the
     last update (the restore point, carried across calls that make up one
@@ -244,8 +250,9 @@ def dense_pass(
     cdef Py_ssize_t n_batches = starts.shape[0], bi, i, j, k, n_b
     cdef Py_ssize_t u = 0, rows_done = 0, last = -1
     cdef int status = 0
-    cdef double total = 0.0, objective, sw_sum, step = 0.0, l2, rate, r
+    cdef double total = 0.0, objective, sw_sum, step = 0.0, l2, rate, r, gsq
     cdef floating gj, v
+    cdef Py_ssize_t jq
     cdef const floating *Xb
     cdef const floating *Xp = &X[0, 0] if X.shape[0] > 0 else NULL
     cdef const char *Xc = <const char *> Xp
@@ -327,11 +334,21 @@ def dense_pass(
             _gemm(c'N', c'T', <int> n_rows, <int> n_features, <int> n_b,
                   <floating> 1.0, S, <int> n_rows, Xb, <int> n_features,
                   <floating> 0.0, G, <int> n_rows)
+            if adagrad == ADAGRAD_FEATURE:  # G[c] += mean over classes of g**2
+                for jq in range(n_features):
+                    gsq = 0.0
+                    for k in range(n_rows):
+                        gsq += <double> G[jq * n_rows + k] * G[jq * n_rows + k]
+                    Q[jq] = <floating> (Q[jq] + gsq / n_rows)
             if adagrad:
                 for j in range(size):
                     gj = G[j]
-                    Q[j] += gj * gj
-                    rate = step / (sqrt(Q[j]) + ADAGRAD_EPS)
+                    if adagrad == ADAGRAD_FEATURE:
+                        jq = j // n_rows
+                    else:
+                        jq = j
+                        Q[j] += gj * gj
+                    rate = step / (sqrt(Q[jq]) + ADAGRAD_EPS)
                     v = <floating> (W[j] - rate * gj)
                     if l2 != 0:
                         v = <floating> (v / (1 + l2 * rate))
@@ -813,6 +830,7 @@ def sparse_adagrad_pass(
     double margin,
     double alpha,
     bint fit_intercept,
+    int adagrad,
 ):
     """One lazy pass of AdaGrad with a proximal L2 penalty over CSR data.
 
@@ -820,7 +838,10 @@ def sparse_adagrad_pass(
     model rows of its features; the L2 decay a row owes for the updates it
     sat out is applied when a batch next uses it, and to every row at the end
     of the pass. Arguments as in :func:`sparse_pass`, plus the sums of squared
-    gradients ``sq_coef`` and ``sq_intercept`` (updated in place).
+    gradients ``sq_coef`` and ``sq_intercept`` (updated in place): the shape
+    of ``coef`` for ``adagrad`` :data:`ADAGRAD_COORDINATE`, ``(1,
+    n_features)`` for :data:`ADAGRAD_FEATURE` (then a feature's owed decay and
+    rate are one number for all its weights).
 
     Returns
     -------
@@ -834,7 +855,9 @@ def sparse_adagrad_pass(
     cdef long long t_pass = 0, c
     cdef int status = 0
     cdef double total = 0.0, objective, sw_sum, step = 0.0, w, value, x
-    cdef double sq_norm = 0.0, step_sum = 0.0, q, rate, nv, f
+    cdef double sq_norm = 0.0, step_sum = 0.0, q, rate, nv, f, decay
+    cdef bint per_feature = adagrad == ADAGRAD_FEATURE
+    cdef Py_ssize_t qs = 1 if per_feature else n_rows  # sums per feature
     cdef floating *W = &coef[0, 0]
     cdef floating *Q = &sq_coef[0, 0]
     cdef floating *b = &intercept[0]
@@ -907,20 +930,27 @@ def sparse_adagrad_pass(
             for p in range(n_cols):
                 if p + PREFETCH < n_cols:  # random rows of W and G: ask early
                     Wc = &W[cols[p + PREFETCH] * n_rows]
-                    Qc = &Q[cols[p + PREFETCH] * n_rows]
+                    Qc = &Q[cols[p + PREFETCH] * qs]
                     for k in range(0, n_rows * <Py_ssize_t> sizeof(floating), 64):
                         __builtin_prefetch(<char *> Wc + k)
+                    for k in range(0, qs * <Py_ssize_t> sizeof(floating), 64):
                         __builtin_prefetch(<char *> Qc + k)
                 c = cols[p]
                 pos[c] = <int> p
+                for k in range(qs):
+                    Q0[p * qs + k] = Q[c * qs + k]
+                if per_feature and alpha != 0:
+                    decay = _owed_decay(Q[c], alpha, t_pass - last_t[c],
+                                        step_sum - last_sum[c])
                 for k in range(n_rows):
                     V0[p * n_rows + k] = W[c * n_rows + k]
-                    Q0[p * n_rows + k] = Q[c * n_rows + k]
                     Gr[p * n_rows + k] = 0
                     if alpha != 0:
-                        Wd[p * n_rows + k] = <floating> (W[c * n_rows + k] * _owed_decay(
-                            Q[c * n_rows + k], alpha, t_pass - last_t[c],
-                            step_sum - last_sum[c]))
+                        if not per_feature:
+                            decay = _owed_decay(
+                                Q[c * n_rows + k], alpha, t_pass - last_t[c],
+                                step_sum - last_sum[c])
+                        Wd[p * n_rows + k] = <floating> (W[c * n_rows + k] * decay)
                     else:
                         Wd[p * n_rows + k] = W[c * n_rows + k]
             value = 0.0
@@ -979,11 +1009,18 @@ def sparse_adagrad_pass(
             step_sum += step
             for p in range(n_cols):
                 c = cols[p]
+                if per_feature:  # G += the mean over classes of g**2
+                    q = 0.0
+                    for k in range(n_rows):
+                        q += <double> Gr[p * n_rows + k] * Gr[p * n_rows + k]
+                    Q[c] = <floating> (Qp[p] + q / n_rows)
+                    rate = step / (sqrt(Q[c]) + ADAGRAD_EPS)
                 for k in range(n_rows):
                     j = p * n_rows + k
-                    q = Qp[j] + <double> Gr[j] * Gr[j]
-                    Q[c * n_rows + k] = <floating> q
-                    rate = step / (sqrt(<floating> q) + ADAGRAD_EPS)
+                    if not per_feature:
+                        q = Qp[j] + <double> Gr[j] * Gr[j]
+                        Q[c * n_rows + k] = <floating> q
+                        rate = step / (sqrt(<floating> q) + ADAGRAD_EPS)
                     nv = Wd[j] - rate * Gr[j]
                     if alpha != 0:
                         nv = nv / (1 + alpha * rate)
@@ -1014,7 +1051,8 @@ def sparse_adagrad_pass(
                 c = prev_cols[p]
                 for k in range(n_rows):
                     W[c * n_rows + k] = Vp[p * n_rows + k]
-                    Q[c * n_rows + k] = Qp[p * n_rows + k]
+                for k in range(qs):
+                    Q[c * qs + k] = Qp[p * qs + k]
                 last_t[c] = prev_t[p]
                 last_sum[c] = prev_sum[p]
             for k in range(n_rows):
@@ -1024,6 +1062,7 @@ def sparse_adagrad_pass(
             for c in range(n_features):
                 for k in range(n_rows):
                     W[c * n_rows + k] = <floating> (W[c * n_rows + k] * _owed_decay(
-                        Q[c * n_rows + k], alpha, t_pass - last_t[c],
+                        Q[c if per_feature else c * n_rows + k], alpha,
+                        t_pass - last_t[c],
                         step_sum - last_sum[c]))
     return status, u, rows_done, total, samples

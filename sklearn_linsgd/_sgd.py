@@ -50,7 +50,10 @@ class UpdateConfig:
     momentum: float = 0.0
     nesterov: bool = False
     average_start: Optional[int] = None  # samples seen before averaging starts
-    adagrad: bool = False  # per-coordinate steps step / sqrt(sum of g^2)
+    # AdaGrad steps step / sqrt(G): None (plain steps), "coordinate" (one sum
+    # G of squared gradients per weight) or "feature" (one per column of
+    # coef, summing the mean over classes of the squared gradients)
+    adagrad: Optional[str] = None
 
 
 def init_state(coef, intercept, *, momentum=0.0, t=0):
@@ -102,20 +105,44 @@ def gather_rows(X, idx, buffer=None):
 ADAGRAD_EPS = 1e-8
 
 
+def adagrad_sums(state, config):
+    """The sums of squared gradients of AdaGrad, allocated (zero) on first use.
+
+    ``state["sq_grad_coef"]`` has the shape of ``coef`` (Fortran order, like
+    ``coef``) under ``adagrad="coordinate"`` and one entry per feature under
+    ``"feature"``; a change of mode (``set_params`` between ``partial_fit``
+    calls) starts the sums again. Returns ``(sq_coef, sq_intercept)``.
+    """
+    coef = state["coef"]
+    shape = coef.shape[1:] if config.adagrad == "feature" else coef.shape
+    sq = state.get("sq_grad_coef")
+    if sq is None or sq.shape != shape or sq.dtype != coef.dtype:
+        state["sq_grad_coef"] = np.zeros(shape, dtype=coef.dtype, order="F")
+        state["sq_grad_intercept"] = np.zeros_like(state["intercept"])
+    return state["sq_grad_coef"], state["sq_grad_intercept"]
+
+
+def _add_sq_grad(sq_coef, grad_coef):
+    """``G + g**2`` per coordinate, or ``G + mean over classes of g**2`` per
+    feature (when ``sq_coef`` is 1-d); the result is new."""
+    sq = grad_coef * grad_coef
+    if sq_coef.ndim == 1:
+        sq = sq.mean(axis=0)
+    return sq_coef + sq
+
+
 def _apply_adagrad(state, grad_coef, grad_intercept, step, config):
     """AdaGrad with proximal regularization (Duchi, Hazan and Singer, 2011).
 
     Each coordinate steps by ``step / (sqrt(G) + eps)``, where ``G`` sums the
-    squares of its data gradients; the L2 and L1 penalties are applied as
-    proximal steps with the same per-coordinate rates.
+    squares of its data gradients (per weight), or the means over classes of
+    the squares of its column's gradients (per feature); the L2 and L1
+    penalties are applied as proximal steps with the same rates.
     """
     coef, intercept = state["coef"], state["intercept"]
     alpha, l1_ratio = config.alpha, config.l1_ratio
-    if state.get("sq_grad_coef") is None:
-        state["sq_grad_coef"] = np.zeros_like(coef)
-        state["sq_grad_intercept"] = np.zeros_like(intercept)
-    sq_coef, sq_intercept = state["sq_grad_coef"], state["sq_grad_intercept"]
-    sq_coef += grad_coef * grad_coef
+    sq_coef, sq_intercept = adagrad_sums(state, config)
+    sq_coef[...] = _add_sq_grad(sq_coef, grad_coef)
     rate = step / (np.sqrt(sq_coef) + ADAGRAD_EPS)
     coef -= rate * grad_coef
     if alpha and l1_ratio < 1:
@@ -222,6 +249,8 @@ def sgd_pass(
     function's numpy code is their reference and runs otherwise.
     """
     batches = list(batches)
+    if config.adagrad:
+        adagrad_sums(state, config)
     compiled = compiled_pass(
         state,
         X,
@@ -339,10 +368,8 @@ def _sgd_pass_lazy_adagrad(
     weights, which do not yet carry the owed decay (an upper bound).
     """
     coef, intercept = state["coef"], state["intercept"]
-    if state.get("sq_grad_coef") is None:
-        state["sq_grad_coef"] = np.zeros_like(coef)
-        state["sq_grad_intercept"] = np.zeros_like(intercept)
-    sq_coef, sq_intercept = state["sq_grad_coef"], state["sq_grad_intercept"]
+    sq_coef, sq_intercept = adagrad_sums(state, config)
+    per_feature = sq_coef.ndim == 1
     alpha = config.alpha
     n_features = coef.shape[1]
     last_t = np.zeros(n_features, dtype=np.int64)  # updates when last touched
@@ -359,7 +386,7 @@ def _sgd_pass_lazy_adagrad(
             Xb = X[idx]
             cols, Xc = compact_columns(Xb)
             old_cols = coef[:, cols]
-            sq_cols = sq_coef[:, cols]
+            sq_cols = sq_coef[cols] if per_feature else sq_coef[:, cols]
             w_cols = old_cols
             if alpha:
                 w_cols = old_cols * _pending_decay(
@@ -387,13 +414,13 @@ def _sgd_pass_lazy_adagrad(
                 last_t[cols],
                 last_sum[cols],
             )
-            sq_cols = sq_cols + grad_cols * grad_cols
+            sq_cols = _add_sq_grad(sq_cols, grad_cols)
             rate = step / (np.sqrt(sq_cols) + ADAGRAD_EPS)
             new_cols = w_cols - rate * grad_cols
             if alpha:
                 new_cols /= 1 + alpha * rate
             coef[:, cols] = new_cols
-            sq_coef[:, cols] = sq_cols
+            sq_coef[..., cols] = sq_cols
             sq_norm += _sq_norm(new_cols) - _sq_norm(old_cols)
             t_pass += 1
             step_sum += step
@@ -420,7 +447,7 @@ def _sgd_pass_lazy_adagrad(
 def _restore_adagrad_cols(state, prev, last_t, last_sum):
     cols, old_cols, sq_cols, intercept, sq_intercept, t_cols, sum_cols = prev
     state["coef"][:, cols] = old_cols
-    state["sq_grad_coef"][:, cols] = sq_cols
+    state["sq_grad_coef"][..., cols] = sq_cols
     np.copyto(state["intercept"], intercept)
     np.copyto(state["sq_grad_intercept"], sq_intercept)
     last_t[cols] = t_cols

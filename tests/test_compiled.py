@@ -71,6 +71,10 @@ CONFIGS = {
     "average-late": dict(average=500),
     "adagrad": dict(adagrad=True, alpha=1e-2),
     "adagrad-l1": dict(adagrad=True, penalty="elasticnet", alpha=1e-2, l1_ratio=0.5),
+    "adagrad-feature": dict(adagrad="feature", alpha=1e-2),
+    "adagrad-feature-l1": dict(
+        adagrad="feature", penalty="elasticnet", alpha=1e-2, l1_ratio=0.5
+    ),
     "no-intercept": dict(fit_intercept=False, momentum=0.5),
     "contiguous": dict(shuffle="batches"),
     "in-order": dict(shuffle=False),
@@ -323,12 +327,13 @@ def test_dense_kernel_on_non_contiguous_input(cls, layout, monkeypatch):
 @pytest.mark.parametrize("n_classes", [2, 4])
 @pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
 @pytest.mark.parametrize("alpha", [0.0, 1e-2])
+@pytest.mark.parametrize("mode", [True, "feature"])
 def test_sparse_adagrad_kernel_matches_reference(
-    cls, n_classes, index_dtype, alpha, monkeypatch
+    cls, n_classes, index_dtype, alpha, mode, monkeypatch
 ):
     X, y = _csr(n_classes, index_dtype)
     params = dict(
-        adagrad=True,
+        adagrad=mode,
         alpha=alpha,
         batch_size=32,
         learning_rate="constant",
@@ -339,16 +344,17 @@ def test_sparse_adagrad_kernel_matches_reference(
     )
     fast, ref = _fit_both(lambda: cls(**params), lambda e: e.fit(X, y), monkeypatch)
     _assert_same(fast, ref)
-    np.testing.assert_allclose(
-        fast._opt_state["sq_grad_coef"], ref._opt_state["sq_grad_coef"], rtol=1e-12
-    )
+    sq = fast._opt_state["sq_grad_coef"]
+    assert sq.shape == (fast.coef_.shape if mode is True else fast.coef_.shape[1:])
+    np.testing.assert_allclose(sq, ref._opt_state["sq_grad_coef"], rtol=1e-12)
     # the owed decay: with alpha, rows that sat out updates shrank
     dense = cls(**params).fit(X.toarray(), y)
     np.testing.assert_allclose(fast.coef_, dense.coef_, rtol=0, atol=1e-6)
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS)
-def test_sparse_adagrad_kernel_partial_fit_and_divergence(cls, monkeypatch):
+@pytest.mark.parametrize("mode", [True, "feature"])
+def test_sparse_adagrad_kernel_partial_fit_and_divergence(cls, mode, monkeypatch):
     X, y = _csr(3, np.int32, seed=2)
     classes = np.unique(y)
 
@@ -357,14 +363,14 @@ def test_sparse_adagrad_kernel_partial_fit_and_divergence(cls, monkeypatch):
             est.partial_fit(X[chunk], y[chunk], classes=classes)
         return est
 
-    params = dict(adagrad=True, alpha=1e-3, batch_size=16, eta0=0.3, random_state=0)
+    params = dict(adagrad=mode, alpha=1e-3, batch_size=16, eta0=0.3, random_state=0)
     fast, ref = _fit_both(lambda: cls(**params), stream, monkeypatch)
     _assert_same(fast, ref)
 
     # AdaGrad steps are ~eta0 per coordinate whatever the gradient's scale
     # (and an L2 proximal step would cap the weights near |g| / alpha):
     # weights of ~1e300 overflow the scores of the next batch
-    bad = dict(adagrad=True, learning_rate="constant", eta0=1e300, max_iter=2, tol=None)
+    bad = dict(adagrad=mode, learning_rate="constant", eta0=1e300, max_iter=2, tol=None)
     bad.update(batch_size=16, shuffle=False, alpha=0.0)
 
     def fit(est):
@@ -381,8 +387,8 @@ def test_sparse_adagrad_kernel_partial_fit_and_divergence(cls, monkeypatch):
 @pytest.mark.parametrize("cls", ESTIMATORS)
 @pytest.mark.parametrize(
     "options",
-    [{}, {"adagrad": True}, {"average": 200}],
-    ids=["plain", "adagrad", "average"],
+    [{}, {"adagrad": True}, {"adagrad": "feature"}, {"average": 200}],
+    ids=["plain", "adagrad", "adagrad-feature", "average"],
 )
 def test_sparse_kernels_float32(cls, options, monkeypatch):
     X, y = _csr(4, np.int32, dtype=np.float32, seed=3)

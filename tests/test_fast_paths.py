@@ -113,11 +113,12 @@ def test_batches_cover_every_row_once():
 
 @pytest.mark.parametrize("cls", ESTIMATORS)
 @pytest.mark.parametrize("alpha", [0.0, 1e-2])
-def test_lazy_adagrad_equals_dense_adagrad(cls, alpha):
+@pytest.mark.parametrize("mode", [True, "feature"])
+def test_lazy_adagrad_equals_dense_adagrad(cls, alpha, mode):
     X, y = _sparse_problem(4)
     params = dict(
         alpha=alpha,
-        adagrad=True,
+        adagrad=mode,
         batch_size=32,
         learning_rate="constant",
         eta0=0.5,
@@ -156,12 +157,66 @@ def test_adagrad_steps_follow_the_formula(cls):
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS)
-def test_adagrad_state_continues_across_partial_fit(cls):
+def test_feature_adagrad_steps_follow_the_formula(cls):
+    # one full-batch update from zero: feature c's weights all move with the
+    # rate step / sqrt(G_c), G_c the mean over classes of its squared
+    # gradients, then the L2 prox divides by 1 + alpha * rate
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 5))
+    y = np.arange(40) % 3
+    est = cls(alpha=0.1, adagrad="feature", batch_size="full")
+    est.set_params(learning_rate="constant", eta0=0.01, max_iter=1, tol=None)
+    est.fit(X, y)
+    ref = cls(alpha=0.1).set_params(max_iter=1, tol=None).fit(X, y)
+    _, grad, grad_b = ref._objective_and_gradient(
+        X, y, coef=np.zeros_like(ref.coef_), intercept=np.zeros_like(ref.intercept_)
+    )
+    sq = (grad**2).mean(axis=0)
+    np.testing.assert_allclose(est._opt_state["sq_grad_coef"], sq, rtol=1e-12)
+    rate = 0.01 / (np.sqrt(sq) + 1e-8)
+    expected = -rate * grad / (1 + 0.1 * rate)
+    np.testing.assert_allclose(est.coef_, expected, rtol=1e-10, atol=1e-12)
+    # one rate per feature: the step of a column is proportional to its gradient
+    ratio = est.coef_ / grad
+    np.testing.assert_allclose(ratio, np.broadcast_to(ratio[:1], ratio.shape), rtol=1e-10)
+    expected_b = -0.01 * grad_b / (np.abs(grad_b) + 1e-8)  # per class, as before
+    np.testing.assert_allclose(est.intercept_, expected_b, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("mode", [True, "coordinate", "feature"])
+def test_adagrad_state_continues_across_partial_fit(cls, mode):
     X, y = _sparse_problem(3, seed=2)
-    params = dict(adagrad=True, learning_rate="constant", eta0=0.3, shuffle=False)
+    params = dict(adagrad=mode, learning_rate="constant", eta0=0.3, shuffle=False)
     fitted = cls(max_iter=2, tol=None, **params).fit(X, y)
     streamed = cls(**params).partial_fit(X, y, classes=[0, 1, 2]).partial_fit(X, y)
     np.testing.assert_allclose(streamed.coef_, fitted.coef_, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_adagrad_mode_switch_restarts_the_sums(cls):
+    # set_params between partial_fit calls: the sums of the new mode start at
+    # zero, exactly as a fresh AdaGrad run from the current weights
+    X, y = _sparse_problem(3, seed=4)
+    params = dict(learning_rate="constant", eta0=0.3, shuffle=False, alpha=1e-3)
+    est = cls(adagrad=True, **params).partial_fit(X, y, classes=[0, 1, 2])
+    start = est.coef_.copy(), est.intercept_.copy()
+    assert est._opt_state["sq_grad_coef"].shape == est.coef_.shape
+    est.set_params(adagrad="feature").partial_fit(X, y)
+    assert est._opt_state["sq_grad_coef"].shape == (X.shape[1],)
+    # a warm-started fit builds a fresh optimizer state around the weights
+    fresh = cls(adagrad=True, warm_start=True, max_iter=1, tol=None, **params)
+    fresh.fit(X, y)
+    np.testing.assert_allclose(fresh.coef_, start[0], rtol=0, atol=1e-12)
+    fresh.set_params(adagrad="feature").fit(X, y)
+    np.testing.assert_allclose(est.coef_, fresh.coef_, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(est.intercept_, fresh.intercept_, rtol=0, atol=1e-12)
+
+
+def test_adagrad_rejects_unknown_modes():
+    X, y = _sparse_problem(2)
+    with pytest.raises(ValueError, match="'adagrad' parameter"):
+        SoftmaxSGD(adagrad="rows").fit(X, y)
 
 
 def test_adagrad_refuses_momentum():
