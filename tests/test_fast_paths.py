@@ -178,7 +178,7 @@ def test_feature_adagrad_steps_follow_the_formula(cls):
     np.testing.assert_allclose(est.coef_, expected, rtol=1e-10, atol=1e-12)
     # one rate per feature: the step of a column is proportional to its gradient
     ratio = est.coef_ / grad
-    np.testing.assert_allclose(ratio, np.broadcast_to(ratio[:1], ratio.shape), rtol=1e-10)
+    np.testing.assert_allclose(ratio, ratio[[0, 0, 0]], rtol=1e-10)
     expected_b = -0.01 * grad_b / (np.abs(grad_b) + 1e-8)  # per class, as before
     np.testing.assert_allclose(est.intercept_, expected_b, rtol=1e-10, atol=1e-12)
 
