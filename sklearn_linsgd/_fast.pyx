@@ -872,16 +872,22 @@ def sparse_adagrad_pass(
     max_cols = max(min(max_nnz, n_features), 1)
     dtype = np.float32 if floating is float else np.float64
     S_arr = np.empty((max(max_b, 1), n_rows), dtype=dtype)
-    # per batch, compact blocks of its columns: stored V, G (sums of squared
-    # gradients), the decayed weights the batch sees, and the gradient; and
-    # the previous update's V, G and bookkeeping (for a restore)
-    blocks = np.empty((6, max_cols, n_rows), dtype=dtype)
+    # per batch, compact blocks of its columns: the decayed weights the batch
+    # sees, and V and G as gathered (the restore point of its update) next to
+    # the previous update's (the restore point until this batch proves sound)
+    blocks = np.empty((3, max_cols, n_rows), dtype=dtype)
+    qblocks = np.empty((2, max_cols, qs), dtype=dtype)
     cols_big = np.empty(max(max_nnz, 1), dtype=np.int64)
     prev_cols_arr = np.empty(max_cols, dtype=np.int64)
     prev_t_arr = np.empty(max_cols, dtype=np.int64)
     prev_sum_arr = np.empty(max_cols, dtype=np.float64)
     pos_arr = np.full(n_features, -1, dtype=np.int32)
-    cidx_arr = np.empty(max(max_nnz, 1), dtype=np.int32)
+    # the batch's entries grouped by column (a counting sort): those of block
+    # column p are ent_row / ent_x[start[p]:start[p + 1]]
+    start_arr = np.empty(max_cols + 2, dtype=np.int64)
+    ent_row_arr = np.empty(max(max_nnz, 1), dtype=np.int32)
+    ent_x_arr = np.empty(max(max_nnz, 1), dtype=dtype)
+    g_arr = np.empty(n_rows, dtype=dtype)  # one column's gradient
     bitmap_arr = np.zeros(n_words, dtype=np.uint64)
     last_t_arr = np.zeros(n_features, dtype=np.int64)  # t_pass when last used
     last_sum_arr = np.zeros(n_features, dtype=np.float64)  # step_sum then
@@ -890,12 +896,16 @@ def sparse_adagrad_pass(
     gb_arr = np.zeros(n_rows, dtype=np.float64)
     cdef floating[:, ::1] S = S_arr
     cdef floating[:, :, ::1] blk = blocks
+    cdef floating[:, :, ::1] qblk = qblocks
     cdef long long[::1] cols_v = cols_big
     cdef long long[::1] prev_cols = prev_cols_arr
     cdef long long[::1] prev_t = prev_t_arr
     cdef double[::1] prev_sum = prev_sum_arr
     cdef int[::1] pos = pos_arr
-    cdef int[::1] cidx = cidx_arr
+    cdef long long[::1] start = start_arr
+    cdef int[::1] ent_row = ent_row_arr
+    cdef floating[::1] ent_x = ent_x_arr
+    cdef floating[::1] g = g_arr
     cdef unsigned long long[::1] bitmap = bitmap_arr
     cdef long long[::1] last_t = last_t_arr
     cdef double[::1] last_sum = last_sum_arr
@@ -903,16 +913,19 @@ def sparse_adagrad_pass(
     cdef floating[::1] prev_qb = prev_qb_arr
     cdef double[::1] gb = gb_arr
     cdef long long *cols = &cols_v[0]
-    cdef floating *V0 = &blk[0, 0, 0]  # stored V of the batch's columns
-    cdef floating *Q0 = &blk[1, 0, 0]  # their G
-    cdef floating *Wd = &blk[2, 0, 0]  # the decayed weights the batch sees
-    cdef floating *Gr = &blk[3, 0, 0]  # the gradient
-    cdef floating *Vp = &blk[4, 0, 0]  # the previous update's V ...
-    cdef floating *Qp = &blk[5, 0, 0]  # ... and G, before it
+    cdef floating *Wd = &blk[0, 0, 0]  # the decayed weights the batch sees
+    cdef floating *V0 = &blk[1, 0, 0]  # stored V of the batch's columns ...
+    cdef floating *Q0 = &qblk[0, 0, 0]  # ... and their G
+    cdef floating *Vp = &blk[2, 0, 0]  # the previous update's V ...
+    cdef floating *Qp = &qblk[1, 0, 0]  # ... and G, before it
     cdef floating *swap
     cdef floating *Wc
     cdef floating *Qc
     cdef floating *Srow
+    cdef floating *Dc
+    cdef floating *Pc
+    cdef Py_ssize_t e, e_end, pp
+    cdef floating xf
 
     for j in range(n_rows * n_features):
         sq_norm += <double> W[j] * W[j]
@@ -927,6 +940,30 @@ def sparse_adagrad_pass(
                 continue
             n_cols = _batch_columns(&indices[0], &indptr[0], brows, n_b,
                                     &bitmap[0], n_words, cols)
+            # the entries by column: count, prefix sums, place
+            for p in range(n_cols):
+                pos[cols[p]] = <int> p
+            for p in range(n_cols + 2):
+                start[p] = 0
+            for i in range(n_b):
+                j = brows[i]
+                for e in range(indptr[j], indptr[j + 1]):
+                    start[pos[indices[e]] + 2] += 1
+            for p in range(2, n_cols + 2):
+                start[p] += start[p - 1]
+            for i in range(n_b):
+                j = brows[i]
+                for e in range(indptr[j], indptr[j + 1]):
+                    pp = pos[indices[e]] + 1
+                    ent_row[start[pp]] = <int> i
+                    ent_x[start[pp]] = data[e]
+                    start[pp] += 1
+            # one sweep over the columns, in address order: gather V and G
+            # (the restore point), the decayed weights, and their products
+            # with the entries into the scores (rows of S: a few KiB)
+            for i in range(n_b):
+                for k in range(n_rows):
+                    S[i, k] = 0
             for p in range(n_cols):
                 if p + PREFETCH < n_cols:  # random rows of W and G: ask early
                     Wc = &W[cols[p + PREFETCH] * n_rows]
@@ -936,37 +973,34 @@ def sparse_adagrad_pass(
                     for k in range(0, qs * <Py_ssize_t> sizeof(floating), 64):
                         __builtin_prefetch(<char *> Qc + k)
                 c = cols[p]
-                pos[c] = <int> p
+                Wc = &W[c * n_rows]
+                Dc = &Wd[p * n_rows]
+                Pc = &V0[p * n_rows]
                 for k in range(qs):
                     Q0[p * qs + k] = Q[c * qs + k]
                 if per_feature and alpha != 0:
                     decay = _owed_decay(Q[c], alpha, t_pass - last_t[c],
                                         step_sum - last_sum[c])
                 for k in range(n_rows):
-                    V0[p * n_rows + k] = W[c * n_rows + k]
-                    Gr[p * n_rows + k] = 0
+                    Pc[k] = Wc[k]
                     if alpha != 0:
                         if not per_feature:
                             decay = _owed_decay(
                                 Q[c * n_rows + k], alpha, t_pass - last_t[c],
                                 step_sum - last_sum[c])
-                        Wd[p * n_rows + k] = <floating> (W[c * n_rows + k] * decay)
+                        Dc[k] = <floating> (Wc[k] * decay)
                     else:
-                        Wd[p * n_rows + k] = W[c * n_rows + k]
+                        Dc[k] = Wc[k]
+                e_end = start[p + 1]
+                for e in range(start[p], e_end):
+                    Srow = &S[ent_row[e], 0]
+                    x = ent_x[e]
+                    for k in range(n_rows):
+                        Srow[k] = <floating> (Srow[k] + x * Dc[k])
             value = 0.0
-            nz = 0
             for i in range(n_b):
                 j = brows[i]
                 Srow = &S[i, 0]
-                for k in range(n_rows):
-                    Srow[k] = 0
-                for p in range(indptr[j], indptr[j + 1]):
-                    cidx[nz] = pos[indices[p]]
-                    Wc = &Wd[cidx[nz] * n_rows]
-                    x = data[p]
-                    for k in range(n_rows):
-                        Srow[k] = <floating> (Srow[k] + x * Wc[k])
-                    nz += 1
                 for k in range(n_rows):
                     Srow[k] = Srow[k] + b[k]
                 w = sample_weight[j] / sw_sum
@@ -979,16 +1013,6 @@ def sparse_adagrad_pass(
                 status = 1
                 break
             step = steps[u]
-            nz = 0
-            for i in range(n_b):
-                j = brows[i]
-                Srow = &S[i, 0]
-                for p in range(indptr[j], indptr[j + 1]):
-                    Wc = &Gr[cidx[nz] * n_rows]
-                    x = data[p]
-                    for k in range(n_rows):
-                        Wc[k] += x * Srow[k]
-                    nz += 1
             # the block as gathered becomes the restore point of this update
             # (V0 and Q0 are not written after the gather): swap, not copy
             swap = Vp
@@ -1007,26 +1031,43 @@ def sparse_adagrad_pass(
                 prev_qb[k] = Qb[k]
             t_pass += 1
             step_sum += step
+            # a second sweep: each column's gradient (its entries times the
+            # score derivatives), its sums, its new weights into W
             for p in range(n_cols):
                 c = cols[p]
+                Wc = &W[c * n_rows]
+                Dc = &Wd[p * n_rows]
+                Pc = &Vp[p * n_rows]
+                for k in range(n_rows):
+                    g[k] = 0
+                e_end = start[p + 1]
+                for e in range(start[p], e_end):
+                    Srow = &S[ent_row[e], 0]
+                    xf = ent_x[e]
+                    for k in range(n_rows):
+                        g[k] += xf * Srow[k]
                 if per_feature:  # G += the mean over classes of g**2
                     q = 0.0
                     for k in range(n_rows):
-                        q += <double> Gr[p * n_rows + k] * Gr[p * n_rows + k]
+                        q += <double> g[k] * g[k]
                     Q[c] = <floating> (Qp[p] + q / n_rows)
                     rate = step / (sqrt(Q[c]) + ADAGRAD_EPS)
-                for k in range(n_rows):
-                    j = p * n_rows + k
-                    if not per_feature:
-                        q = Qp[j] + <double> Gr[j] * Gr[j]
+                    decay = 1.0 / (1 + alpha * rate)  # the L2 prox, 1 if alpha = 0
+                    q = 0.0  # the change of the squared norm
+                    for k in range(n_rows):
+                        Wc[k] = <floating> ((Dc[k] - rate * g[k]) * decay)
+                        q += <double> Wc[k] * Wc[k] - <double> Pc[k] * Pc[k]
+                    sq_norm += q
+                else:
+                    for k in range(n_rows):
+                        q = Qp[p * n_rows + k] + <double> g[k] * g[k]
                         Q[c * n_rows + k] = <floating> q
                         rate = step / (sqrt(<floating> q) + ADAGRAD_EPS)
-                    nv = Wd[j] - rate * Gr[j]
-                    if alpha != 0:
-                        nv = nv / (1 + alpha * rate)
-                    W[c * n_rows + k] = <floating> nv
-                    sq_norm += (<double> W[c * n_rows + k] * W[c * n_rows + k]
-                                - <double> Vp[j] * Vp[j])
+                        nv = Dc[k] - rate * g[k]
+                        if alpha != 0:
+                            nv = nv / (1 + alpha * rate)
+                        Wc[k] = <floating> nv
+                        sq_norm += <double> Wc[k] * Wc[k] - <double> Pc[k] * Pc[k]
                 last_t[c] = t_pass
                 last_sum[c] = step_sum
                 pos[c] = -1
@@ -1060,9 +1101,15 @@ def sparse_adagrad_pass(
                 Qb[k] = prev_qb[k]
         if alpha != 0 and t_pass > 0:  # settle every row's owed decay
             for c in range(n_features):
+                if last_t[c] == t_pass:  # used by the last update: owes nothing
+                    continue
+                if per_feature:
+                    decay = _owed_decay(Q[c], alpha, t_pass - last_t[c],
+                                        step_sum - last_sum[c])
                 for k in range(n_rows):
-                    W[c * n_rows + k] = <floating> (W[c * n_rows + k] * _owed_decay(
-                        Q[c if per_feature else c * n_rows + k], alpha,
-                        t_pass - last_t[c],
-                        step_sum - last_sum[c]))
+                    if not per_feature:
+                        decay = _owed_decay(Q[c * n_rows + k], alpha,
+                                            t_pass - last_t[c],
+                                            step_sum - last_sum[c])
+                    W[c * n_rows + k] = <floating> (W[c * n_rows + k] * decay)
     return status, u, rows_done, total, samples
