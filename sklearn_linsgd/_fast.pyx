@@ -140,17 +140,35 @@ cdef double _batch_loss(const floating *Xb, Py_ssize_t n_b, Py_ssize_t n_feature
     return value
 
 
+cdef inline double _sum_sq(const floating *a, Py_ssize_t n) noexcept nogil:
+    """``sum(a ** 2)`` in double, in four interleaved partial sums: one running
+    sum would wait for each addition before the next (a chain of ``n``
+    latencies); four independent ones overlap."""
+    cdef double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+    cdef Py_ssize_t k = 0
+    while k + 4 <= n:
+        s0 += <double> a[k] * a[k]
+        s1 += <double> a[k + 1] * a[k + 1]
+        s2 += <double> a[k + 2] * a[k + 2]
+        s3 += <double> a[k + 3] * a[k + 3]
+        k += 4
+    while k < n:
+        s0 += <double> a[k] * a[k]
+        k += 1
+    return (s0 + s1) + (s2 + s3)
+
+
 cdef double _penalty(const floating *W, Py_ssize_t size, double alpha,
                      double l1_ratio) noexcept nogil:
     """``alpha * ((1 - l1_ratio) / 2 ||W||^2 + l1_ratio |W|_1)``."""
     cdef Py_ssize_t j
-    cdef double sq = 0.0, ab = 0.0
+    cdef double ab = 0.0
     if alpha == 0:
         return 0.0
-    for j in range(size):
-        sq += <double> W[j] * W[j]
-        ab += fabs(W[j])
-    return alpha * ((1 - l1_ratio) * 0.5 * sq + l1_ratio * ab)
+    if l1_ratio > 0:
+        for j in range(size):
+            ab += fabs(W[j])
+    return alpha * ((1 - l1_ratio) * 0.5 * _sum_sq(W, size) + l1_ratio * ab)
 
 
 cdef inline floating _shrink(floating w, double threshold) noexcept nogil:
@@ -250,7 +268,7 @@ def dense_pass(
     cdef Py_ssize_t n_batches = starts.shape[0], bi, i, j, k, n_b
     cdef Py_ssize_t u = 0, rows_done = 0, last = -1
     cdef int status = 0
-    cdef double total = 0.0, objective, sw_sum, step = 0.0, l2, rate, r, gsq
+    cdef double total = 0.0, objective, sw_sum, step = 0.0, l2, rate, r
     cdef floating gj, v
     cdef Py_ssize_t jq
     cdef const floating *Xb
@@ -336,10 +354,7 @@ def dense_pass(
                   <floating> 0.0, G, <int> n_rows)
             if adagrad == ADAGRAD_FEATURE:  # G[c] += mean over classes of g**2
                 for jq in range(n_features):
-                    gsq = 0.0
-                    for k in range(n_rows):
-                        gsq += <double> G[jq * n_rows + k] * G[jq * n_rows + k]
-                    Q[jq] = <floating> (Q[jq] + gsq / n_rows)
+                    Q[jq] = <floating> (Q[jq] + _sum_sq(&G[jq * n_rows], n_rows) / n_rows)
             if adagrad:
                 for j in range(size):
                     gj = G[j]
@@ -602,8 +617,7 @@ def sparse_pass(
     cdef floating *Srow
     cdef floating xf
 
-    for j in range(n_rows * n_features):
-        sq_norm += <double> W[j] * W[j]
+    sq_norm = _sum_sq(W, n_rows * n_features)
     with nogil:
         for bi in range(n_batches):
             n_b = stops[bi] - starts[bi]
@@ -630,7 +644,7 @@ def sparse_pass(
                 for k in range(n_rows):
                     Wq[k] = Wp[k]
                     Wr[k] = Wp[k]
-                    old_sq += <double> Wp[k] * Wp[k]
+                old_sq += _sum_sq(Wp, n_rows)
             # scores at W = scale * V and their weighted derivatives
             value = 0.0
             nz = 0
@@ -702,7 +716,7 @@ def sparse_pass(
                 Wp = &W[cols[p] * n_rows]
                 for k in range(n_rows):
                     Wp[k] = Wq[k]
-                    new_sq += <double> Wq[k] * Wq[k]
+                new_sq += _sum_sq(Wq, n_rows)
                 pos[cols[p]] = -1
             sq_norm += new_sq - old_sq
             for k in range(n_rows):
@@ -744,7 +758,7 @@ def sparse_pass(
                 sq_norm = 0.0
                 for j in range(n_rows * n_features):
                     W[j] = <floating> (W[j] * scale)
-                    sq_norm += <double> W[j] * W[j]
+                sq_norm = _sum_sq(W, n_rows * n_features)
                 # the restore point, in the units of the folded V
                 for j in range(n_prev * n_rows):
                     prev_vals[j] = <floating> (prev_vals[j] * scale)
@@ -849,13 +863,13 @@ def sparse_adagrad_pass(
         As :func:`sparse_pass`.
     """
     cdef Py_ssize_t n_features = coef.shape[1], n_rows = coef.shape[0]
-    cdef Py_ssize_t n_batches = starts.shape[0], bi, i, j, k, p, n_b, n_cols, nz
+    cdef Py_ssize_t n_batches = starts.shape[0], bi, i, j, k, p, n_b, n_cols
     cdef Py_ssize_t u = 0, rows_done = 0, samples = 0, max_b = 0, max_nnz = 0
     cdef Py_ssize_t max_cols, n_prev = 0, n_words = (n_features + 63) // 64
     cdef long long t_pass = 0, c
     cdef int status = 0
     cdef double total = 0.0, objective, sw_sum, step = 0.0, w, value, x
-    cdef double sq_norm = 0.0, step_sum = 0.0, q, rate, nv, f, decay
+    cdef double sq_norm = 0.0, step_sum = 0.0, q, rate, nv, decay
     cdef bint per_feature = adagrad == ADAGRAD_FEATURE
     cdef Py_ssize_t qs = 1 if per_feature else n_rows  # sums per feature
     cdef floating *W = &coef[0, 0]
@@ -925,10 +939,9 @@ def sparse_adagrad_pass(
     cdef floating *Dc
     cdef floating *Pc
     cdef Py_ssize_t e, e_end, pp
-    cdef floating xf
+    cdef floating xf, rf, df
 
-    for j in range(n_rows * n_features):
-        sq_norm += <double> W[j] * W[j]
+    sq_norm = _sum_sq(W, n_rows * n_features)
     with nogil:
         for bi in range(n_batches):
             n_b = stops[bi] - starts[bi]
@@ -972,31 +985,38 @@ def sparse_adagrad_pass(
                         __builtin_prefetch(<char *> Wc + k)
                     for k in range(0, qs * <Py_ssize_t> sizeof(floating), 64):
                         __builtin_prefetch(<char *> Qc + k)
+                    __builtin_prefetch(&last_t[cols[p + PREFETCH]])
+                    __builtin_prefetch(&last_sum[cols[p + PREFETCH]])
                 c = cols[p]
                 Wc = &W[c * n_rows]
                 Dc = &Wd[p * n_rows]
                 Pc = &V0[p * n_rows]
                 for k in range(qs):
                     Q0[p * qs + k] = Q[c * qs + k]
-                if per_feature and alpha != 0:
-                    decay = _owed_decay(Q[c], alpha, t_pass - last_t[c],
-                                        step_sum - last_sum[c])
-                for k in range(n_rows):
-                    Pc[k] = Wc[k]
+                if per_feature:  # one owed decay for the feature's weights
+                    df = 1
                     if alpha != 0:
-                        if not per_feature:
+                        df = <floating> _owed_decay(Q[c], alpha, t_pass - last_t[c],
+                                                    step_sum - last_sum[c])
+                    for k in range(n_rows):
+                        Pc[k] = Wc[k]
+                        Dc[k] = Wc[k] * df
+                else:
+                    for k in range(n_rows):
+                        Pc[k] = Wc[k]
+                        if alpha != 0:
                             decay = _owed_decay(
                                 Q[c * n_rows + k], alpha, t_pass - last_t[c],
                                 step_sum - last_sum[c])
-                        Dc[k] = <floating> (Wc[k] * decay)
-                    else:
-                        Dc[k] = Wc[k]
+                            Dc[k] = <floating> (Wc[k] * decay)
+                        else:
+                            Dc[k] = Wc[k]
                 e_end = start[p + 1]
                 for e in range(start[p], e_end):
                     Srow = &S[ent_row[e], 0]
-                    x = ent_x[e]
+                    xf = ent_x[e]  # products in the data's precision
                     for k in range(n_rows):
-                        Srow[k] = <floating> (Srow[k] + x * Dc[k])
+                        Srow[k] = Srow[k] + xf * Dc[k]
             value = 0.0
             for i in range(n_b):
                 j = brows[i]
@@ -1047,17 +1067,12 @@ def sparse_adagrad_pass(
                     for k in range(n_rows):
                         g[k] += xf * Srow[k]
                 if per_feature:  # G += the mean over classes of g**2
-                    q = 0.0
-                    for k in range(n_rows):
-                        q += <double> g[k] * g[k]
-                    Q[c] = <floating> (Qp[p] + q / n_rows)
+                    Q[c] = <floating> (Qp[p] + _sum_sq(&g[0], n_rows) / n_rows)
                     rate = step / (sqrt(Q[c]) + ADAGRAD_EPS)
-                    decay = 1.0 / (1 + alpha * rate)  # the L2 prox, 1 if alpha = 0
-                    q = 0.0  # the change of the squared norm
+                    rf = <floating> rate
+                    df = <floating> (1.0 / (1 + alpha * rate))  # the L2 prox
                     for k in range(n_rows):
-                        Wc[k] = <floating> ((Dc[k] - rate * g[k]) * decay)
-                        q += <double> Wc[k] * Wc[k] - <double> Pc[k] * Pc[k]
-                    sq_norm += q
+                        Wc[k] = (Dc[k] - rf * g[k]) * df
                 else:
                     for k in range(n_rows):
                         q = Qp[p * n_rows + k] + <double> g[k] * g[k]
@@ -1067,7 +1082,7 @@ def sparse_adagrad_pass(
                         if alpha != 0:
                             nv = nv / (1 + alpha * rate)
                         Wc[k] = <floating> nv
-                        sq_norm += <double> Wc[k] * Wc[k] - <double> Pc[k] * Pc[k]
+                sq_norm += _sum_sq(Wc, n_rows) - _sum_sq(Pc, n_rows)
                 last_t[c] = t_pass
                 last_sum[c] = step_sum
                 pos[c] = -1
