@@ -352,24 +352,23 @@ def dense_pass(
             _gemm(c'N', c'T', <int> n_rows, <int> n_features, <int> n_b,
                   <floating> 1.0, S, <int> n_rows, Xb, <int> n_features,
                   <floating> 0.0, G, <int> n_rows)
-            if adagrad == ADAGRAD_FEATURE:  # G[c] += mean over classes of g**2
-                for jq in range(n_features):
-                    Q[jq] = <floating> (Q[jq] + _sum_sq(&G[jq * n_rows], n_rows) / n_rows)
             if adagrad:
-                for j in range(size):
-                    gj = G[j]
-                    if adagrad == ADAGRAD_FEATURE:
-                        jq = j // n_rows
-                    else:
-                        jq = j
-                        Q[j] += gj * gj
-                    rate = step / (sqrt(Q[jq]) + ADAGRAD_EPS)
-                    v = <floating> (W[j] - rate * gj)
-                    if l2 != 0:
-                        v = <floating> (v / (1 + l2 * rate))
-                    if alpha != 0 and l1_ratio > 0:
-                        v = _shrink(v, rate * alpha * l1_ratio)
-                    W[j] = v
+                for jq in range(n_features):  # feature jq's weights, by class
+                    if adagrad == ADAGRAD_FEATURE:  # G += mean over classes of g**2
+                        Q[jq] = <floating> (
+                            Q[jq] + _sum_sq(&G[jq * n_rows], n_rows) / n_rows)
+                        rate = step / (sqrt(Q[jq]) + ADAGRAD_EPS)
+                    for j in range(jq * n_rows, (jq + 1) * n_rows):
+                        gj = G[j]
+                        if adagrad != ADAGRAD_FEATURE:
+                            Q[j] += gj * gj
+                            rate = step / (sqrt(Q[j]) + ADAGRAD_EPS)
+                        v = <floating> (W[j] - rate * gj)
+                        if l2 != 0:
+                            v = <floating> (v / (1 + l2 * rate))
+                        if alpha != 0 and l1_ratio > 0:
+                            v = _shrink(v, rate * alpha * l1_ratio)
+                        W[j] = v
             else:
                 for j in range(size):
                     gj = G[j]
