@@ -867,7 +867,7 @@ def sparse_adagrad_pass(
     cdef Py_ssize_t max_cols, n_prev = 0, n_words = (n_features + 63) // 64
     cdef long long t_pass = 0, c
     cdef int status = 0
-    cdef double total = 0.0, objective, sw_sum, step = 0.0, w, value, x
+    cdef double total = 0.0, objective, sw_sum, step = 0.0, w, value
     cdef double sq_norm = 0.0, step_sum = 0.0, q, rate, nv, decay
     cdef bint per_feature = adagrad == ADAGRAD_FEATURE
     cdef Py_ssize_t qs = 1 if per_feature else n_rows  # sums per feature
