@@ -109,9 +109,10 @@ def adagrad_sums(state, config):
     """The sums of squared gradients of AdaGrad, allocated (zero) on first use.
 
     ``state["sq_grad_coef"]`` has the shape of ``coef`` (Fortran order, like
-    ``coef``) under ``adagrad="coordinate"`` and one entry per feature under
-    ``"feature"``; a change of mode (``set_params`` between ``partial_fit``
-    calls) starts the sums again. Returns ``(sq_coef, sq_intercept)``.
+    ``coef``, which the kernels rely on) under ``adagrad="coordinate"`` and
+    one entry per feature under ``"feature"``; a change of mode
+    (``set_params`` between ``partial_fit`` calls) starts the sums again.
+    Returns ``(sq_coef, sq_intercept)``.
     """
     coef = state["coef"]
     shape = coef.shape[1:] if config.adagrad == "feature" else coef.shape
@@ -119,6 +120,8 @@ def adagrad_sums(state, config):
     if sq is None or sq.shape != shape or sq.dtype != coef.dtype:
         state["sq_grad_coef"] = np.zeros(shape, dtype=coef.dtype, order="F")
         state["sq_grad_intercept"] = np.zeros_like(state["intercept"])
+    elif not sq.flags.f_contiguous:  # the kernels read the sums by columns
+        state["sq_grad_coef"] = np.asfortranarray(sq)
     return state["sq_grad_coef"], state["sq_grad_intercept"]
 
 
