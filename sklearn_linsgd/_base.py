@@ -30,6 +30,7 @@ from sklearn.utils.validation import (
 from threadpoolctl import ThreadpoolController
 
 from . import _memmap, _sgd, schedules
+from ._compiled import RowBatches
 from ._losses import decision_scores, penalty_subgradient, penalty_value
 
 NAMED_SCHEDULES = (
@@ -338,14 +339,13 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
 
     def _fit(self, X, y, sample_weight, reader):
         check_classification_targets(y)
-        classes = np.unique(y)
+        classes, y_ind = _classes_and_indices(y)
         if classes.size < 2:
             raise ValueError(
                 "The number of classes has to be greater than one; got "
                 f"{classes.size} class ({classes.tolist()}). A classifier needs "
                 "samples of at least two classes."
             )
-        y_ind = np.searchsorted(classes, y)
         sw = self._weights(sample_weight, X, y_ind, classes, y)
         if not sw.sum() > 0:
             raise ValueError("sample_weight must have a positive sum.")
@@ -686,6 +686,25 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
         return super().predict(X)
 
 
+def _classes_and_indices(y):
+    """``np.unique(y, return_inverse=True)``: the sorted labels and each
+    sample's index into them.
+
+    Integer labels whose range is at most a few times their number are
+    counted in a table (linear time) rather than sorted and searched.
+    """
+    if y.dtype.kind in "iu" and y.size:
+        lo, hi = int(y.min()), int(y.max())
+        if -(2**62) < lo and hi < 2**62 and hi - lo < max(4 * y.size, 1024):
+            offset = y.astype(np.intp, copy=False) - lo
+            present = np.zeros(hi - lo + 1, dtype=bool)
+            present[offset] = True
+            classes = (np.flatnonzero(present) + lo).astype(y.dtype)
+            return classes, (np.cumsum(present) - 1)[offset]
+    classes = np.unique(y)
+    return classes, np.searchsorted(classes, y)
+
+
 def _batches(rows, batch_size, shuffle, rng, single_batch=False):
     """Row selections of one epoch over ``rows`` (sorted indices into X).
 
@@ -706,7 +725,7 @@ def _batches(rows, batch_size, shuffle, rng, single_batch=False):
         rows = rng.permutation(rows)
     elif rows.size == 0 or rows[-1] == rows.size - 1:
         return [slice(i, i + batch_size) for i in starts]
-    return [rows[i : i + batch_size] for i in starts]
+    return RowBatches(rows, batch_size)
 
 
 def _blas_threads(X, batch_rows):

@@ -28,7 +28,7 @@ from typing import Optional
 import numpy as np
 import scipy.sparse as sp
 
-from ._compiled import compiled_pass
+from ._compiled import RowBatches, compiled_pass
 from ._losses import penalty_value, soft_threshold
 
 
@@ -251,7 +251,8 @@ def sgd_pass(
     its loss, data and update (:func:`._compiled.compiled_pass`); this
     function's numpy code is their reference and runs otherwise.
     """
-    batches = list(batches)
+    if not isinstance(batches, RowBatches):  # (a sequence already)
+        batches = list(batches)
     if config.adagrad:
         adagrad_sums(state, config)
     compiled = compiled_pass(

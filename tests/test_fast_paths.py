@@ -5,7 +5,8 @@ import pytest
 import scipy.sparse as sp
 
 from sklearn_linsgd import LinearSVMSGD, SoftmaxSGD, _sgd
-from sklearn_linsgd._base import _batches
+from sklearn_linsgd._base import _batches, _classes_and_indices
+from sklearn_linsgd._compiled import RowBatches, _batch_bounds
 
 ESTIMATORS = [LinearSVMSGD, SoftmaxSGD]
 
@@ -109,6 +110,45 @@ def test_batches_cover_every_row_once():
     batches = _batches(subset, 4, "batches", rng)
     seen = np.concatenate([np.asarray(b) for b in batches])
     assert np.array_equal(np.sort(seen), subset)
+
+
+def test_row_batches_are_the_slices_of_their_rows():
+    rows = np.random.default_rng(0).permutation(23)
+    batches = RowBatches(rows, 5)
+    expected = [rows[i : i + 5] for i in range(0, 23, 5)]
+    assert len(batches) == 5
+    for got in (list(batches), [batches[i] for i in range(5)], batches[0:5]):
+        assert [b.tolist() for b in got] == [b.tolist() for b in expected]
+    assert batches[-1].tolist() == rows[20:].tolist()
+    with pytest.raises(IndexError):
+        batches[5]
+    # the kernels take the rows and bounds as they are
+    bounds = _batch_bounds(batches, 23)
+    assert bounds[0] is batches.rows and bounds[3] is True
+    assert bounds[1].tolist() == [0, 5, 10, 15, 20]
+    assert bounds[2].tolist() == [5, 10, 15, 20, 23]
+    assert len(RowBatches(np.empty(0, dtype=np.int64), 4)) == 0
+
+
+@pytest.mark.parametrize(
+    "y",
+    [
+        np.array([3, 1, 3, 7, 1]),
+        np.array([-5, 2, -5, 0], dtype=np.int8),
+        np.array([4, 4, 4], dtype=np.uint16),
+        np.array([3, 10**12, 3]),  # range too wide for a table
+        np.array([2**63 + 5, 1], dtype=np.uint64),
+        np.array(["b", "a", "b"]),
+        np.array([1.5, -2.0, 1.5]),
+    ],
+)
+def test_classes_and_indices_equal_numpy_unique(y):
+    classes, y_ind = _classes_and_indices(y)
+    want_classes, want_ind = np.unique(y, return_inverse=True)
+    assert classes.dtype == want_classes.dtype
+    np.testing.assert_array_equal(classes, want_classes)
+    np.testing.assert_array_equal(y_ind, want_ind)
+    np.testing.assert_array_equal(classes[y_ind], y)
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS)
