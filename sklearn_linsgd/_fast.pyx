@@ -272,22 +272,52 @@ cdef double _batch_loss(const floating *Xb, Py_ssize_t n_b, Py_ssize_t n_feature
     return value
 
 
+cdef extern from *:
+    """
+    /* sum(a ** 2) in double, in four interleaved partial sums: one running sum
+       would wait for each addition before the next (a chain of n latencies);
+       four independent ones overlap. Scalar loads on purpose: the sparse
+       kernels sum a model row or a gradient just written value by value, and
+       a vector load of values still in the store buffer waits for them to be
+       written out (store-to-load forwarding fails). That stall cost more
+       than the sums themselves (a quarter of the AdaGrad pass, by perf). */
+    #if defined(__GNUC__) && !defined(__clang__)
+    #define LINSGD_SCALAR __attribute__((optimize("no-tree-vectorize")))
+    #else
+    #define LINSGD_SCALAR
+    #endif
+    #if defined(__clang__)
+    #define LINSGD_NO_VECTORIZE _Pragma("clang loop vectorize(disable) interleave(disable)")
+    #else
+    #define LINSGD_NO_VECTORIZE
+    #endif
+    #define LINSGD_SUM_SQ(name, type) \
+        LINSGD_SCALAR static double name(const type *a, Py_ssize_t n) { \
+            double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0; \
+            Py_ssize_t k = 0; \
+            LINSGD_NO_VECTORIZE \
+            for (; k + 4 <= n; k += 4) { \
+                s0 += (double) a[k] * a[k]; \
+                s1 += (double) a[k + 1] * a[k + 1]; \
+                s2 += (double) a[k + 2] * a[k + 2]; \
+                s3 += (double) a[k + 3] * a[k + 3]; \
+            } \
+            for (; k < n; k++) s0 += (double) a[k] * a[k]; \
+            return (s0 + s1) + (s2 + s3); \
+        }
+    LINSGD_SUM_SQ(linsgd_sum_sq_d, double)
+    LINSGD_SUM_SQ(linsgd_sum_sq_f, float)
+    """
+    double linsgd_sum_sq_d(const double *a, Py_ssize_t n) noexcept nogil
+    double linsgd_sum_sq_f(const float *a, Py_ssize_t n) noexcept nogil
+
+
 cdef inline double _sum_sq(const floating *a, Py_ssize_t n) noexcept nogil:
-    """``sum(a ** 2)`` in double, in four interleaved partial sums: one running
-    sum would wait for each addition before the next (a chain of ``n``
-    latencies); four independent ones overlap."""
-    cdef double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
-    cdef Py_ssize_t k = 0
-    while k + 4 <= n:
-        s0 += <double> a[k] * a[k]
-        s1 += <double> a[k + 1] * a[k + 1]
-        s2 += <double> a[k + 2] * a[k + 2]
-        s3 += <double> a[k + 3] * a[k + 3]
-        k += 4
-    while k < n:
-        s0 += <double> a[k] * a[k]
-        k += 1
-    return (s0 + s1) + (s2 + s3)
+    """``sum(a ** 2)`` in double (see the C code above)."""
+    if floating is float:
+        return linsgd_sum_sq_f(a, n)
+    else:
+        return linsgd_sum_sq_d(a, n)
 
 
 cdef double _penalty(const floating *W, Py_ssize_t size, double alpha,
