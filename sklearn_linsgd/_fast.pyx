@@ -33,6 +33,10 @@ cdef enum:
     # of squared gradients per weight, or one per feature (column of coef)
     ADAGRAD_COORDINATE = 1
     ADAGRAD_FEATURE = 2
+    # a feature's record in sparse_adagrad_pass's ``book``
+    BOOK_T = 0
+    BOOK_SUM = 1
+    BOOK_Q = 2
 
 cdef double ADAGRAD_EPS = 1e-8
 cdef double RESETTLE = 16.0  # _sgd.RESETTLE
@@ -1030,7 +1034,7 @@ def sparse_adagrad_pass(
     cdef Py_ssize_t n_batches = starts.shape[0], bi, i, j, k, p, n_b, n_cols
     cdef Py_ssize_t u = 0, rows_done = 0, samples = 0, max_b = 0, max_nnz = 0
     cdef Py_ssize_t max_cols, n_prev = 0, n_words = (n_features + 63) // 64
-    cdef long long t_pass = 0, c
+    cdef long long t_pass = 0, c, n_skip
     cdef int status = 0
     cdef double total = 0.0, objective, sw_sum, step = 0.0, w, value
     cdef double sq_norm = 0.0, step_sum = 0.0, q, rate, nv, decay
@@ -1057,7 +1061,7 @@ def sparse_adagrad_pass(
     qblocks = np.empty((2, max_cols, qs), dtype=dtype)
     cols_big = np.empty(max(max_nnz, 1), dtype=np.int64)
     prev_cols_arr = np.empty(max_cols, dtype=np.int64)
-    prev_t_arr = np.empty(max_cols, dtype=np.int64)
+    prev_t_arr = np.empty(max_cols, dtype=np.float64)
     prev_sum_arr = np.empty(max_cols, dtype=np.float64)
     pos_arr = np.full(n_features, -1, dtype=np.int32)
     # the batch's entries grouped by column (a counting sort): those of block
@@ -1067,8 +1071,10 @@ def sparse_adagrad_pass(
     ent_x_arr = np.empty(max(max_nnz, 1), dtype=dtype)
     g_arr = np.empty(n_rows, dtype=dtype)  # one column's gradient
     bitmap_arr = np.zeros(n_words, dtype=np.uint64)
-    last_t_arr = np.zeros(n_features, dtype=np.int64)  # t_pass when last used
-    last_sum_arr = np.zeros(n_features, dtype=np.float64)  # step_sum then
+    # per feature, together (half a cache line, one random read): the t_pass
+    # of the update that last used it, step_sum then, and (adagrad "feature")
+    # its sum of squared gradients, kept here during the pass and in Q after
+    book_arr = np.zeros((n_features, 4), dtype=np.float64)
     prev_b_arr = np.array(intercept, copy=True)
     prev_qb_arr = np.array(sq_intercept, copy=True)
     gb_arr = np.zeros(n_rows, dtype=np.float64)
@@ -1077,7 +1083,7 @@ def sparse_adagrad_pass(
     cdef floating[:, :, ::1] qblk = qblocks
     cdef long long[::1] cols_v = cols_big
     cdef long long[::1] prev_cols = prev_cols_arr
-    cdef long long[::1] prev_t = prev_t_arr
+    cdef double[::1] prev_t = prev_t_arr
     cdef double[::1] prev_sum = prev_sum_arr
     cdef int[::1] pos = pos_arr
     cdef long long[::1] start = start_arr
@@ -1085,8 +1091,8 @@ def sparse_adagrad_pass(
     cdef floating[::1] ent_x = ent_x_arr
     cdef floating[::1] g = g_arr
     cdef unsigned long long[::1] bitmap = bitmap_arr
-    cdef long long[::1] last_t = last_t_arr
-    cdef double[::1] last_sum = last_sum_arr
+    cdef double[:, ::1] book = book_arr
+    cdef double *bk = &book[0, 0]  # feature c: bk[4 * c + T_LAST, SUM_LAST, Q]
     cdef floating[::1] prev_b = prev_b_arr
     cdef floating[::1] prev_qb = prev_qb_arr
     cdef double[::1] gb = gb_arr
@@ -1107,6 +1113,9 @@ def sparse_adagrad_pass(
 
     sq_norm = _sum_sq(W, n_rows * n_features)
     with nogil:
+        if per_feature:
+            for c in range(n_features):
+                bk[4 * c + BOOK_Q] = Q[c]
         for bi in range(n_batches):
             n_b = stops[bi] - starts[bi]
             brows = &rows[starts[bi]]
@@ -1144,34 +1153,37 @@ def sparse_adagrad_pass(
             for p in range(n_cols):
                 if p + PREFETCH < n_cols:  # random rows of W and G: ask early
                     Wc = &W[cols[p + PREFETCH] * n_rows]
-                    Qc = &Q[cols[p + PREFETCH] * qs]
                     for k in range(0, n_rows * <Py_ssize_t> sizeof(floating), 64):
                         __builtin_prefetch(<char *> Wc + k)
-                    for k in range(0, qs * <Py_ssize_t> sizeof(floating), 64):
-                        __builtin_prefetch(<char *> Qc + k)
-                    __builtin_prefetch(&last_t[cols[p + PREFETCH]])
-                    __builtin_prefetch(&last_sum[cols[p + PREFETCH]])
+                    if not per_feature:
+                        Qc = &Q[cols[p + PREFETCH] * qs]
+                        for k in range(0, qs * <Py_ssize_t> sizeof(floating), 64):
+                            __builtin_prefetch(<char *> Qc + k)
+                    __builtin_prefetch(&bk[4 * cols[p + PREFETCH]])
                 c = cols[p]
                 Wc = &W[c * n_rows]
                 Dc = &Wd[p * n_rows]
                 Pc = &V0[p * n_rows]
-                for k in range(qs):
-                    Q0[p * qs + k] = Q[c * qs + k]
                 if per_feature:  # one owed decay for the feature's weights
+                    Q0[p] = <floating> bk[4 * c + BOOK_Q]
                     df = 1
                     if alpha != 0:
-                        df = <floating> _owed_decay(Q[c], alpha, t_pass - last_t[c],
-                                                    step_sum - last_sum[c])
+                        df = <floating> _owed_decay(
+                            bk[4 * c + BOOK_Q], alpha,
+                            t_pass - <long long> bk[4 * c + BOOK_T],
+                            step_sum - bk[4 * c + BOOK_SUM])
                     for k in range(n_rows):
                         Pc[k] = Wc[k]
                         Dc[k] = Wc[k] * df
                 else:
                     for k in range(n_rows):
+                        Q0[p * n_rows + k] = Q[c * n_rows + k]
                         Pc[k] = Wc[k]
                         if alpha != 0:
                             decay = _owed_decay(
-                                Q[c * n_rows + k], alpha, t_pass - last_t[c],
-                                step_sum - last_sum[c])
+                                Q[c * n_rows + k], alpha,
+                                t_pass - <long long> bk[4 * c + BOOK_T],
+                                step_sum - bk[4 * c + BOOK_SUM])
                             Dc[k] = <floating> (Wc[k] * decay)
                         else:
                             Dc[k] = Wc[k]
@@ -1208,8 +1220,8 @@ def sparse_adagrad_pass(
             n_prev = n_cols
             for p in range(n_cols):
                 prev_cols[p] = cols[p]
-                prev_t[p] = last_t[cols[p]]
-                prev_sum[p] = last_sum[cols[p]]
+                prev_t[p] = bk[4 * cols[p] + BOOK_T]
+                prev_sum[p] = bk[4 * cols[p] + BOOK_SUM]
             for k in range(n_rows):
                 prev_b[k] = b[k]
                 prev_qb[k] = Qb[k]
@@ -1231,8 +1243,9 @@ def sparse_adagrad_pass(
                     for k in range(n_rows):
                         g[k] += xf * Srow[k]
                 if per_feature:  # G += the mean over classes of g**2
-                    Q[c] = <floating> (Qp[p] + _sum_sq(&g[0], n_rows) / n_rows)
-                    rate = step / (sqrt(Q[c]) + ADAGRAD_EPS)
+                    bk[4 * c + BOOK_Q] = <floating> (
+                        Qp[p] + _sum_sq(&g[0], n_rows) / n_rows)
+                    rate = step / (sqrt(bk[4 * c + BOOK_Q]) + ADAGRAD_EPS)
                     rf = <floating> rate
                     df = <floating> (1.0 / (1 + alpha * rate))  # the L2 prox
                     for k in range(n_rows):
@@ -1247,8 +1260,8 @@ def sparse_adagrad_pass(
                             nv = nv / (1 + alpha * rate)
                         Wc[k] = <floating> nv
                 sq_norm += _sum_sq(Wc, n_rows) - _sum_sq(Pc, n_rows)
-                last_t[c] = t_pass
-                last_sum[c] = step_sum
+                bk[4 * c + BOOK_T] = t_pass
+                bk[4 * c + BOOK_SUM] = step_sum
                 pos[c] = -1
             if fit_intercept:
                 for k in range(n_rows):
@@ -1271,24 +1284,30 @@ def sparse_adagrad_pass(
                 c = prev_cols[p]
                 for k in range(n_rows):
                     W[c * n_rows + k] = Vp[p * n_rows + k]
-                for k in range(qs):
-                    Q[c * qs + k] = Qp[p * qs + k]
-                last_t[c] = prev_t[p]
-                last_sum[c] = prev_sum[p]
+                if per_feature:
+                    bk[4 * c + BOOK_Q] = Qp[p]
+                else:
+                    for k in range(n_rows):
+                        Q[c * n_rows + k] = Qp[p * n_rows + k]
+                bk[4 * c + BOOK_T] = prev_t[p]
+                bk[4 * c + BOOK_SUM] = prev_sum[p]
             for k in range(n_rows):
                 b[k] = prev_b[k]
                 Qb[k] = prev_qb[k]
         if alpha != 0 and t_pass > 0:  # settle every row's owed decay
             for c in range(n_features):
-                if last_t[c] == t_pass:  # used by the last update: owes nothing
-                    continue
+                if bk[4 * c + BOOK_T] == t_pass:  # used by the last update:
+                    continue  # owes nothing
+                n_skip = t_pass - <long long> bk[4 * c + BOOK_T]
                 if per_feature:
-                    decay = _owed_decay(Q[c], alpha, t_pass - last_t[c],
-                                        step_sum - last_sum[c])
+                    decay = _owed_decay(bk[4 * c + BOOK_Q], alpha, n_skip,
+                                        step_sum - bk[4 * c + BOOK_SUM])
                 for k in range(n_rows):
                     if not per_feature:
-                        decay = _owed_decay(Q[c * n_rows + k], alpha,
-                                            t_pass - last_t[c],
-                                            step_sum - last_sum[c])
+                        decay = _owed_decay(Q[c * n_rows + k], alpha, n_skip,
+                                            step_sum - bk[4 * c + BOOK_SUM])
                     W[c * n_rows + k] = <floating> (W[c * n_rows + k] * decay)
+        if per_feature:
+            for c in range(n_features):
+                Q[c] = <floating> bk[4 * c + BOOK_Q]
     return status, u, rows_done, total, samples
