@@ -460,6 +460,7 @@ def dense_pass(
     S_arr = np.empty((max(max_b, 1), n_rows), dtype=dtype)
     T_arr = np.empty(max(max_b, 1), dtype=np.float64)
     G_arr = np.empty(size, dtype=S_arr.dtype)
+    gb_arr = np.empty(n_rows, dtype=S_arr.dtype)
     y_arr = np.empty(max(max_b, 1), dtype=np.int64)
     sw_arr = np.empty(max(max_b, 1), dtype=np.float64)
     cdef floating[:, ::1] S_v = S_arr
@@ -470,6 +471,8 @@ def dense_pass(
     cdef double[::1] T_v = T_arr
     cdef double *T = &T_v[0]
     cdef floating *G = &G_v[0]
+    cdef floating[::1] gb_v = gb_arr
+    cdef floating *gb = &gb_v[0]
     cdef floating *prev = &prev_coef[0, 0]
     cdef floating *prev_b = &prev_intercept[0]
     cdef floating *V = &velocity_coef[0, 0] if momentum != 0 else NULL
@@ -500,6 +503,12 @@ def dense_pass(
                     if starts[bi] + i + PREFETCH_ROWS < n_gathered:
                         _prefetch_row(Xc + rows[starts[bi] + i + PREFETCH_ROWS]
                                       * row_stride, row_bytes)
+                    # and the label and weight of the next batch's row i,
+                    # read (at random places) before its rows are gathered
+                    if starts[bi] + n_b + i < n_gathered:
+                        jq = rows[starts[bi] + n_b + i]
+                        __builtin_prefetch(&y[jq])
+                        __builtin_prefetch(&sample_weight[jq])
                     _gather_row(&buf[i * n_features],
                                 Xc + rows[starts[bi] + i] * row_stride,
                                 n_features, col_stride)
@@ -553,10 +562,15 @@ def dense_pass(
                         W[j] = <floating> (W[j] - step * gj)
                     if alpha != 0 and l1_ratio > 0:
                         W[j] = _shrink(W[j], step * alpha * l1_ratio)
+            # the intercept's gradient: column sums of S, one running sum
+            # per class (row by row: independent sums, not one chain)
             for k in range(n_rows):
-                gj = 0
-                for i in range(n_b):
-                    gj = gj + S[i * n_rows + k]
+                gb[k] = 0
+            for i in range(n_b):
+                for k in range(n_rows):
+                    gb[k] = gb[k] + S[i * n_rows + k]
+            for k in range(n_rows):
+                gj = gb[k]
                 if adagrad:
                     if fit_intercept:
                         Qb[k] += gj * gj
