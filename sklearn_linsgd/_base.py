@@ -30,7 +30,7 @@ from sklearn.utils.validation import (
 from threadpoolctl import ThreadpoolController
 
 from . import _memmap, _sgd, schedules
-from ._compiled import RowBatches
+from ._compiled import RowBatches, permutation
 from ._losses import decision_scores, penalty_subgradient, penalty_value
 
 NAMED_SCHEDULES = (
@@ -722,7 +722,7 @@ def _batches(rows, batch_size, shuffle, rng, single_batch=False):
             return [slice(starts[i], starts[i] + batch_size) for i in order]
         return [rows[starts[i] : starts[i] + batch_size] for i in order]
     if shuffle:
-        rows = rng.permutation(rows)
+        rows = permutation(rows, rng)
     elif rows.size == 0 or rows[-1] == rows.size - 1:
         return [slice(i, i + batch_size) for i in starts]
     return RowBatches(rows, batch_size)
