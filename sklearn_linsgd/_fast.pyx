@@ -547,6 +547,9 @@ def dense_pass(
                         if alpha != 0 and l1_ratio > 0:
                             v = _shrink(v, rate * alpha * l1_ratio)
                         W[j] = v
+            elif momentum == 0 and not (alpha != 0 and l1_ratio > 0):
+                for j in range(size):  # plain SGD (and L2): one vectorized loop
+                    W[j] = <floating> (W[j] - step * <floating> (G[j] + l2 * W[j]))
             else:
                 for j in range(size):
                     gj = G[j]
