@@ -166,7 +166,7 @@ cdef inline double _row_loss_grad(floating *s, floating *g, Py_ssize_t label,
     As :func:`._losses.hinge_scores_grad` and :func:`._losses.log_scores_grad`.
     """
     cdef Py_ssize_t j
-    cdef double value = 0.0, z, t, sy, m, mx, total
+    cdef double value = 0.0, z, t, sy, m
     cdef int violated = 0
     if n_rows == 1:  # binary: one score column, t = +-1
         t = 2.0 * label - 1.0
@@ -198,15 +198,33 @@ cdef inline double _row_loss_grad(floating *s, floating *g, Py_ssize_t label,
         if want_grad:
             g[label] = <floating> (-violated * weight)
         return value
-    mx = s[0]
+    sy = _softmax_shift(s, g, label, n_rows)
+    _exp_neg(g, n_rows)  # in the data's precision, as numpy's exp
+    return _softmax_finish(g, label, n_rows, sy, weight, want_grad)
+
+
+cdef inline double _softmax_shift(const floating *s, floating *g, Py_ssize_t label,
+                                  Py_ssize_t n_rows) noexcept nogil:
+    """``g = s - max(s)`` (``g`` may be ``s``); returns ``s[label] - max(s)``."""
+    cdef Py_ssize_t j
+    cdef double mx = s[0], sy
     for j in range(1, n_rows):
         if s[j] > mx:
             mx = s[j]
     sy = s[label] - mx
-    for j in range(n_rows):  # g may be s itself: s is not read after this
+    for j in range(n_rows):  # s[j] is read before g[j] is written
         g[j] = <floating> (s[j] - mx)
-    _exp_neg(g, n_rows)  # in the data's precision, as numpy's exp
-    total = 0.0
+    return sy
+
+
+cdef inline double _softmax_finish(floating *g, Py_ssize_t label, Py_ssize_t n_rows,
+                                   double sy, double weight,
+                                   bint want_grad) noexcept nogil:
+    """From ``g = exp(s - max(s))`` and ``sy`` (:func:`_softmax_shift`): the
+    loss ``log(sum(g)) - sy``, and ``g = weight * dloss/ds`` when
+    ``want_grad``."""
+    cdef Py_ssize_t j
+    cdef double total = 0.0, value
     for j in range(n_rows):
         total += g[j]
     value = log(total) - sy
@@ -214,43 +232,6 @@ cdef inline double _row_loss_grad(floating *s, floating *g, Py_ssize_t label,
         for j in range(n_rows):
             g[j] = <floating> (g[j] / total * weight)
         g[label] = <floating> (g[label] - weight)
-    return value
-
-
-cdef double _softmax_block(floating *S, Py_ssize_t n_b, Py_ssize_t n_rows,
-                           const floating *b, const long long *yb,
-                           const double *swb, double sw_sum, double *sy,
-                           bint want_grad) noexcept nogil:
-    """:func:`_row_loss_grad` (softmax, several classes) over a batch of score
-    rows ``S`` before their bias ``b``: the same values, with one exp over the
-    whole block (a vectorized loop) instead of one per row; ``sy``: ``n_b``
-    scratch values."""
-    cdef Py_ssize_t i, j, n = n_b * n_rows
-    cdef floating *s
-    cdef double mx, total, w, value = 0.0
-    for i in range(n_b):
-        s = &S[i * n_rows]
-        for j in range(n_rows):
-            s[j] += b[j]
-        mx = s[0]
-        for j in range(1, n_rows):
-            if s[j] > mx:
-                mx = s[j]
-        sy[i] = s[yb[i]] - mx
-        for j in range(n_rows):
-            s[j] = <floating> (s[j] - mx)
-    _exp_neg(S, n)
-    for i in range(n_b):
-        s = &S[i * n_rows]
-        total = 0.0
-        for j in range(n_rows):
-            total += s[j]
-        w = swb[i] / sw_sum
-        value += w * (log(total) - sy[i])
-        if want_grad:
-            for j in range(n_rows):
-                s[j] = <floating> (s[j] / total * w)
-            s[yb[i]] = <floating> (s[yb[i]] - w)
     return value
 
 
@@ -265,11 +246,21 @@ cdef double _batch_loss(const floating *Xb, Py_ssize_t n_b, Py_ssize_t n_feature
     cdef double value = 0.0, w
     _gemm(c'N', c'N', <int> n_rows, <int> n_b, <int> n_features, <floating> 1.0,
           W, <int> n_rows, Xb, <int> n_features, <floating> 0.0, S, <int> n_rows)
-    if loss == LOG and n_rows > 1:
-        return _softmax_block(S, n_b, n_rows, b, yb, swb, sw_sum, T, want_grad)
     for i in range(n_b):
         for k in range(n_rows):
             S[i * n_rows + k] += b[k]
+    if loss == LOG and n_rows > 1:
+        # as _row_loss_grad row by row, with the exps of the whole block in
+        # one loop (vectorized) instead of one short loop per row
+        for i in range(n_b):
+            T[i] = _softmax_shift(&S[i * n_rows], &S[i * n_rows], yb[i], n_rows)
+        _exp_neg(S, n_b * n_rows)
+        for i in range(n_b):
+            w = swb[i] / sw_sum
+            value += w * _softmax_finish(&S[i * n_rows], yb[i], n_rows, T[i], w,
+                                         want_grad)
+        return value
+    for i in range(n_b):
         w = swb[i] / sw_sum
         value += w * _row_loss_grad(&S[i * n_rows], &S[i * n_rows], yb[i], n_rows,
                                     loss, margin, w, want_grad)
