@@ -1123,7 +1123,7 @@ def sparse_adagrad_pass(
     cdef floating[::1] g = g_arr
     cdef unsigned long long[::1] bitmap = bitmap_arr
     cdef double[:, ::1] book = book_arr
-    cdef double *bk = &book[0, 0]  # feature c: bk[4 * c + T_LAST, SUM_LAST, Q]
+    cdef double *bk = &book[0, 0]  # feature c: bk[4 * c + BOOK_T, BOOK_SUM, BOOK_Q]
     cdef floating[::1] prev_b = prev_b_arr
     cdef floating[::1] prev_qb = prev_qb_arr
     cdef double[::1] gb = gb_arr
