@@ -22,13 +22,14 @@ State keys (see :func:`init_state`):
 """
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
 import scipy.sparse as sp
 
-from ._compiled import RowBatches, compiled_pass
+from ._compiled import compiled_pass
 from ._losses import penalty_value, soft_threshold
 
 
@@ -251,7 +252,7 @@ def sgd_pass(
     its loss, data and update (:func:`._compiled.compiled_pass`); this
     function's numpy code is their reference and runs otherwise.
     """
-    if not isinstance(batches, RowBatches):  # (a sequence already)
+    if not isinstance(batches, Sequence):  # an iterator: it is read twice
         batches = list(batches)
     if config.adagrad:
         adagrad_sums(state, config)
