@@ -77,8 +77,8 @@ _DOC_PARTS = {
         ``"coordinate"`` keeps one ``G`` per weight. ``"feature"`` keeps one
         per feature (column of ``coef_``), adding the mean over classes of
         the squared gradients of that column: all weights of a feature share
-        its rate, and on sparse data an epoch costs about 1.5 to 2 plain
-        ones (per-weight sums about 4 to 6). Either way it
+        its rate, and on sparse data an epoch costs about 1.4 to 2.5 plain
+        ones (per-weight sums about 3.5 to 6.5). Either way it
         minimises the same objective, and helps sparse data whose rare
         features learn slowly with mean-gradient mini-batches; a constant
         schedule is usual (the denominators decay the steps already). The
