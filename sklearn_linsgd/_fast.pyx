@@ -11,7 +11,9 @@ updates and the bookkeeping are plain loops, all without the GIL.
 Layout: ``coef`` is ``(n_rows, n_features)`` in Fortran order, i.e. a
 C-ordered ``(n_features, n_rows)`` matrix ``W`` with ``W[d, k]`` at
 ``d * n_rows + k``; ``X`` is C-ordered. Scores ``S = Xb @ W`` are then one
-``gemm`` with no transposition and the gradient ``W_grad = Xb.T @ G`` another.
+``gemm`` with no transposition. The dense pass turns the score derivatives
+class-major (``G[k * n_b + i]``) before the gradient ``W_grad = Xb.T @ G``, a
+``gemm`` of two transposed operands.
 
 Return codes: ``0`` the pass ended normally; ``1`` the objective of a batch was
 non-finite (parameters restored to before the previous update); ``2`` the
@@ -235,35 +237,104 @@ cdef inline double _softmax_finish(floating *g, Py_ssize_t label, Py_ssize_t n_r
     return value
 
 
+cdef double _softmax_block(floating *C, Py_ssize_t n_b, Py_ssize_t n_rows,
+                           const long long *yb, const double *swb, double sw_sum,
+                           double *T, bint want_grad) noexcept nogil:
+    """Weighted mean softmax loss of a block of class-major scores
+    ``C[k * n_b + i]``; ``C`` receives the weighted score derivatives when
+    ``want_grad``. ``T``: ``3 * n_b`` scratch.
+
+    The values of :func:`_softmax_shift`, :func:`_exp_neg` and
+    :func:`_softmax_finish` row by row (the same operations in the same
+    order), with each step a loop over the rows of one class, which the
+    compiler vectorizes, instead of a short serial loop per row.
+    """
+    cdef Py_ssize_t i, k
+    cdef double value = 0.0
+    cdef double *mx = T
+    cdef double *sy = &T[n_b]
+    cdef double *total = &T[2 * n_b]
+    cdef floating *Ck
+    for i in range(n_b):
+        mx[i] = C[i]
+    for k in range(1, n_rows):
+        Ck = &C[k * n_b]
+        for i in range(n_b):
+            mx[i] = Ck[i] if Ck[i] > mx[i] else mx[i]
+    for i in range(n_b):
+        sy[i] = C[yb[i] * n_b + i] - mx[i]
+        total[i] = 0.0
+    for k in range(n_rows):
+        Ck = &C[k * n_b]
+        for i in range(n_b):
+            Ck[i] = <floating> (Ck[i] - mx[i])
+    _exp_neg(C, n_b * n_rows)
+    for k in range(n_rows):
+        Ck = &C[k * n_b]
+        for i in range(n_b):
+            total[i] += Ck[i]
+    for i in range(n_b):
+        mx[i] = swb[i] / sw_sum  # the rows' weights, from here on
+        value += mx[i] * (log(total[i]) - sy[i])
+    if want_grad:
+        for k in range(n_rows):
+            Ck = &C[k * n_b]
+            for i in range(n_b):
+                Ck[i] = <floating> (Ck[i] / total[i] * mx[i])
+        for i in range(n_b):
+            k = yb[i] * n_b + i
+            C[k] = <floating> (C[k] - mx[i])
+    return value
+
+
+cdef void _to_class_major(floating *C, const floating *S, const floating *b,
+                          Py_ssize_t n_b, Py_ssize_t n_rows) noexcept nogil:
+    """``C[k * n_b + i] = S[i * n_rows + k] (+ b[k])``: a batch's scores or
+    derivatives, row-major to class-major (with the intercept, unless ``b``
+    is NULL)."""
+    cdef Py_ssize_t i, k
+    cdef floating *Ck
+    for k in range(n_rows):
+        Ck = &C[k * n_b]
+        if b != NULL:
+            for i in range(n_b):
+                Ck[i] = S[i * n_rows + k] + b[k]
+        else:
+            for i in range(n_b):
+                Ck[i] = S[i * n_rows + k]
+
+
 cdef double _batch_loss(const floating *Xb, Py_ssize_t n_b, Py_ssize_t n_features,
                         const floating *W, const floating *b, Py_ssize_t n_rows,
                         const long long *yb, const double *swb, double sw_sum,
-                        int loss, double margin, floating *S, double *T,
-                        bint want_grad) noexcept nogil:
-    """Weighted mean loss of a dense batch; ``S`` receives the score
-    derivatives (weighted) when ``want_grad``; ``T``: ``n_b`` scratch values."""
+                        int loss, double margin, floating *S, floating *C,
+                        double *T, bint want_grad) noexcept nogil:
+    """Weighted mean loss of a dense batch; when ``want_grad``, ``C`` receives
+    the score derivatives (weighted), class-major: ``C[k * n_b + i]`` for row
+    ``i`` and class ``k``. ``S``: ``n_b * n_rows`` scratch values, ``T``:
+    ``3 * n_b``.
+
+    The scores are one row-major gemm; the gradient ``C.T @ Xb`` is then a
+    gemm of two transposed operands, which OpenBLAS runs faster (on the
+    gradient of 256 rows of 256 features and 10 classes, 28 against 48 us in
+    float64) than the product of the row-major derivatives.
+    """
     cdef Py_ssize_t i, k
     cdef double value = 0.0, w
     _gemm(c'N', c'N', <int> n_rows, <int> n_b, <int> n_features, <floating> 1.0,
           W, <int> n_rows, Xb, <int> n_features, <floating> 0.0, S, <int> n_rows)
+    if loss == LOG and n_rows > 1:
+        _to_class_major(C, S, b, n_b, n_rows)
+        return _softmax_block(C, n_b, n_rows, yb, swb, sw_sum, T, want_grad)
     for i in range(n_b):
         for k in range(n_rows):
             S[i * n_rows + k] += b[k]
-    if loss == LOG and n_rows > 1:
-        # as _row_loss_grad row by row, with the exps of the whole block in
-        # one loop (vectorized) instead of one short loop per row
-        for i in range(n_b):
-            T[i] = _softmax_shift(&S[i * n_rows], &S[i * n_rows], yb[i], n_rows)
-        _exp_neg(S, n_b * n_rows)
-        for i in range(n_b):
-            w = swb[i] / sw_sum
-            value += w * _softmax_finish(&S[i * n_rows], yb[i], n_rows, T[i], w,
-                                         want_grad)
-        return value
     for i in range(n_b):
         w = swb[i] / sw_sum
         value += w * _row_loss_grad(&S[i * n_rows], &S[i * n_rows], yb[i], n_rows,
                                     loss, margin, w, want_grad)
+    if want_grad:
+        _to_class_major(C, S, NULL, n_b, n_rows)
     return value
 
 
@@ -449,7 +520,7 @@ def dense_pass(
         max_b = max(max_b, stops[bi] - starts[bi])
     dtype = np.float32 if floating is float else np.float64
     S_arr = np.empty((max(max_b, 1), n_rows), dtype=dtype)
-    T_arr = np.empty(max(max_b, 1), dtype=np.float64)
+    T_arr = np.empty(3 * max(max_b, 1), dtype=np.float64)
     G_arr = np.empty(size, dtype=S_arr.dtype)
     gb_arr = np.empty(n_rows, dtype=S_arr.dtype)
     y_arr = np.empty(max(max_b, 1), dtype=np.int64)
@@ -459,6 +530,9 @@ def dense_pass(
     cdef long long[::1] y_v = y_arr
     cdef double[::1] sw_v = sw_arr
     cdef floating *S = &S_v[0, 0]
+    C_arr = np.empty_like(S_arr)
+    cdef floating[:, ::1] C_v = C_arr
+    cdef floating *C = &C_v[0, 0]
     cdef double[::1] T_v = T_arr
     cdef double *T = &T_v[0]
     cdef floating *G = &G_v[0]
@@ -507,7 +581,7 @@ def dense_pass(
             else:
                 Xb = &Xp[starts[bi] * n_features]
             objective = _batch_loss(Xb, n_b, n_features, W, b, n_rows, yb, swb,
-                                    sw_sum, loss, margin, S, T, True)
+                                    sw_sum, loss, margin, S, C, T, True)
             objective += _penalty(W, size, alpha, l1_ratio)
             if not isfinite(objective):
                 memcpy(W, prev, size * sizeof(floating))
@@ -517,9 +591,9 @@ def dense_pass(
             step = steps[u]
             memcpy(prev, W, size * sizeof(floating))
             memcpy(prev_b, b, n_rows * sizeof(floating))
-            # G = S.T @ Xb, i.e. W-shaped (n_features, n_rows) gradient
-            _gemm(c'N', c'T', <int> n_rows, <int> n_features, <int> n_b,
-                  <floating> 1.0, S, <int> n_rows, Xb, <int> n_features,
+            # G = C.T @ Xb, i.e. W-shaped (n_features, n_rows) gradient
+            _gemm(c'T', c'T', <int> n_rows, <int> n_features, <int> n_b,
+                  <floating> 1.0, C, <int> n_b, Xb, <int> n_features,
                   <floating> 0.0, G, <int> n_rows)
             if adagrad:
                 for jq in range(n_features):  # feature jq's weights, by class
@@ -562,7 +636,7 @@ def dense_pass(
                 gb[k] = 0
             for i in range(n_b):
                 for k in range(n_rows):
-                    gb[k] = gb[k] + S[i * n_rows + k]
+                    gb[k] = gb[k] + C[k * n_b + i]
             for k in range(n_rows):
                 gj = gb[k]
                 if adagrad:
@@ -606,7 +680,7 @@ def dense_pass(
                     sw_sum += swb[i]
                 Xb = buf if gathered else &Xp[starts[last] * n_features]
                 objective = _batch_loss(Xb, n_b, n_features, W, b, n_rows, yb,
-                                        swb, sw_sum, loss, margin, S, T, False)
+                                        swb, sw_sum, loss, margin, S, C, T, False)
                 if not isfinite(objective):
                     status = 2
             if status == 2:
