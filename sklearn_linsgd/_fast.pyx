@@ -113,10 +113,18 @@ cdef extern from *:
         return x < -87.33f ? 0.0f : p * scale;
     }
 
+    #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+    #define LINSGD_CLONES __attribute__((target_clones("avx2", "default")))
+    #else
+    #define LINSGD_CLONES
+    #endif
+
+    LINSGD_CLONES
     static void linsgd_exp_neg_inplace_d(double *a, Py_ssize_t n) {
         for (Py_ssize_t i = 0; i < n; i++) a[i] = linsgd_exp_neg_d(a[i]);
     }
 
+    LINSGD_CLONES
     static void linsgd_exp_neg_inplace_f(float *a, Py_ssize_t n) {
         for (Py_ssize_t i = 0; i < n; i++) a[i] = linsgd_exp_neg_f(a[i]);
     }
