@@ -1073,27 +1073,49 @@ cdef inline double _owed_decay(double sq, double alpha, long long n_skipped,
     return exp(-n_skipped * log1p(z))
 
 
-def shuffle_rows(long long[::1] rows, const double[::1] u):
-    """Fisher-Yates shuffle of ``rows`` in place: for ``i = n - 1, ..., 1``
-    swap ``rows[i]`` and ``rows[floor(u[i] * (i + 1))]``, with ``u`` uniform
-    on [0, 1) (drawn by the caller in one call; ``Generator.permutation``
-    draws its bounded integers one by one, three times slower)."""
-    cdef Py_ssize_t n = rows.shape[0], i, j, ahead = 32
-    cdef long long t
-    if u.shape[0] < n:
-        raise ValueError("need one uniform value per row")
+cdef inline Py_ssize_t _draw_below(unsigned long long *state,
+                                   Py_ssize_t m) noexcept nogil:
+    """A uniform integer in ``[0, m)`` from the splitmix64 stream ``state``
+    (advanced): ``floor(u * m)`` for ``u`` the top 53 bits over 2**53."""
+    cdef unsigned long long z
+    cdef Py_ssize_t j
+    state[0] += 0x9E3779B97F4A7C15ULL
+    z = state[0]
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL
+    z = z ^ (z >> 31)
+    j = <Py_ssize_t> (<double> (z >> 11) * (1.0 / 9007199254740992.0) * m)
+    return j if j < m else m - 1
+
+
+def shuffled(const long long[::1] rows, unsigned long long seed):
+    """``rows`` in a random order: the inside-out Fisher-Yates shuffle (row
+    ``i`` goes to a uniform place ``j <= i``, whose row moves to ``i``), with
+    the places drawn from a splitmix64 stream started at ``seed``.
+
+    Writes a new array in one pass: no copy of ``rows`` and no array of
+    random draws first (``Generator.random`` then an in-place shuffle cost
+    twice as much on 750k rows). Each place is drawn 32 rows early and its
+    cache line asked for.
+    """
+    cdef Py_ssize_t n = rows.shape[0], i, j, k, ahead = 32
+    cdef Py_ssize_t ring[32]
+    cdef unsigned long long state = seed
+    out = np.empty(n, dtype=np.int64)
+    cdef long long[::1] o = out
     with nogil:
-        i = n - 1
-        while i > 0:
-            if i > ahead:  # the random place swapped ahead: ask for it early
-                __builtin_prefetch(&rows[<Py_ssize_t> (u[i - ahead] * (i - ahead + 1))])
-            j = <Py_ssize_t> (u[i] * (i + 1))
-            if j > i:  # (u < 1 makes this impossible; kept as a guard)
-                j = i
-            t = rows[i]
-            rows[i] = rows[j]
-            rows[j] = t
-            i -= 1
+        for i in range(min(n, ahead)):
+            ring[i] = _draw_below(&state, i + 1)
+        for i in range(n):
+            j = ring[i % ahead]
+            k = i + ahead
+            if k < n:
+                ring[i % ahead] = _draw_below(&state, k + 1)
+                __builtin_prefetch(&o[ring[i % ahead]])
+            if j != i:
+                o[i] = o[j]
+            o[j] = rows[i]
+    return out
 
 
 def owed_decay(const double[::1] sq, double alpha, const long long[::1] n_skipped,
