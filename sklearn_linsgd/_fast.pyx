@@ -254,8 +254,10 @@ cdef double _softmax_block(floating *C, Py_ssize_t n_b, Py_ssize_t n_rows,
 
     The values of :func:`_softmax_shift`, :func:`_exp_neg` and
     :func:`_softmax_finish` row by row (the same operations in the same
-    order), with each step a loop over the rows of one class, which the
-    compiler vectorizes, instead of a short serial loop per row.
+    order, but for one division per row and a multiplication per score
+    instead of a division per score: within an ulp), with each step a loop
+    over the rows of one class, which the compiler vectorizes, instead of a
+    short serial loop per row.
     """
     cdef Py_ssize_t i, k
     cdef double value = 0.0
@@ -284,11 +286,12 @@ cdef double _softmax_block(floating *C, Py_ssize_t n_b, Py_ssize_t n_rows,
     for i in range(n_b):
         mx[i] = swb[i] / sw_sum  # the rows' weights, from here on
         value += mx[i] * (log(total[i]) - sy[i])
+        total[i] = mx[i] / total[i]
     if want_grad:
         for k in range(n_rows):
             Ck = &C[k * n_b]
             for i in range(n_b):
-                Ck[i] = <floating> (Ck[i] / total[i] * mx[i])
+                Ck[i] = <floating> (Ck[i] * total[i])
         for i in range(n_b):
             k = yb[i] * n_b + i
             C[k] = <floating> (C[k] - mx[i])
