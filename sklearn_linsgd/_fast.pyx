@@ -641,8 +641,9 @@ def dense_pass(
                         W[j] = <floating> (W[j] - step * gj)
                     if alpha != 0 and l1_ratio > 0:
                         W[j] = _shrink(W[j], step * alpha * l1_ratio)
-            # the intercept's gradient: column sums of S, one running sum
-            # per class (row by row: independent sums, not one chain)
+            # the intercept's gradient: each class's derivatives summed over
+            # the rows of C, one running sum per class, row by row
+            # (independent sums, not one chain per class)
             for k in range(n_rows):
                 gb[k] = 0
             for i in range(n_b):
