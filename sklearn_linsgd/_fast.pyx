@@ -42,7 +42,7 @@ cdef enum:
 
 cdef double ADAGRAD_EPS = 1e-8
 cdef double RESETTLE = 16.0  # _sgd.RESETTLE
-#: Rows of W requested ahead of their use when gathering a sparse batch's block.
+
 cdef extern from *:
     void __builtin_prefetch(const void *addr) nogil
 
@@ -148,6 +148,7 @@ def exp_neg(floating[::1] a):
         _exp_neg(&a[0], a.shape[0])
 
 
+#: Rows of W requested ahead of their use when gathering a sparse batch's block.
 cdef Py_ssize_t PREFETCH = 16
 cdef Py_ssize_t PREFETCH_ROWS = 4  # rows of a dense batch read ahead
 
@@ -1102,8 +1103,8 @@ def shuffled(const long long[::1] rows, unsigned long long seed):
     twice as much on 750k rows). Each place is drawn 32 rows early and its
     cache line asked for.
     """
-    cdef Py_ssize_t n = rows.shape[0], i, j, k, ahead = 32
-    cdef Py_ssize_t ring[32]
+    cdef Py_ssize_t ring[32]  # the places of the next ``ahead`` rows
+    cdef Py_ssize_t n = rows.shape[0], i, j, k, ahead = 32  # (ring's length)
     cdef unsigned long long state = seed
     out = np.empty(n, dtype=np.int64)
     cdef long long[::1] o = out

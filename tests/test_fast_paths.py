@@ -128,7 +128,7 @@ def test_permutation_is_uniform_over_the_orders():
     expected = n_draws / 24
     chi2 = sum((c - expected) ** 2 / expected for c in counts.values())
     assert chi2 < 49.73
-    # each row's position too, on a longer array
+    # a longer array: every row once, in another order
     big = permutation(np.arange(1000), rng)
     assert np.array_equal(np.sort(big), np.arange(1000))
     assert not np.array_equal(big, np.arange(1000))
