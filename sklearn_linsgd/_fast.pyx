@@ -390,6 +390,110 @@ cdef extern from *:
     double linsgd_sum_sq_f(const float *a, Py_ssize_t n) noexcept nogil
 
 
+cdef extern from *:
+    """
+    /* The sparse AdaGrad pass's per-column loops over a model row, with
+       restrict pointers (the row, the scores and the gradient never
+       overlap) so that the compiler vectorizes them. They are kept out of
+       line: inlined into the pass (a very large function), gcc 12 left them
+       scalar. The arithmetic is that of the loops they replace, element by
+       element, so the results are the same bits. */
+    #if defined(__GNUC__) || defined(__clang__)
+    #define LINSGD_IVDEP _Pragma("GCC ivdep")
+    #define LINSGD_OUTLINE __attribute__((noinline))
+    #else
+    #define LINSGD_IVDEP
+    #define LINSGD_OUTLINE
+    #endif
+    #define LINSGD_ROW_HELPERS(sfx, type) \
+        /* y += a * (x * d): one entry's products into a row of scores */ \
+        LINSGD_OUTLINE static void linsgd_axpy_scaled_##sfx( \
+                type *restrict y, type a, const type *restrict x, type d, \
+                Py_ssize_t n) { \
+            LINSGD_IVDEP \
+            for (Py_ssize_t k = 0; k < n; k++) y[k] = y[k] + a * (x[k] * d); \
+        } \
+        /* y += a * x: one entry's share of a column's gradient */ \
+        LINSGD_OUTLINE static void linsgd_axpy_##sfx( \
+                type *restrict y, type a, const type *restrict x, Py_ssize_t n) { \
+            LINSGD_IVDEP \
+            for (Py_ssize_t k = 0; k < n; k++) y[k] = y[k] + a * x[k]; \
+        } \
+        /* y = x, returning sum(x ** 2) in double (two running sums) */ \
+        LINSGD_OUTLINE static double linsgd_copy_sum_sq_##sfx( \
+                type *restrict y, const type *restrict x, Py_ssize_t n) { \
+            double s0 = 0.0, s1 = 0.0; \
+            Py_ssize_t k = 0; \
+            for (; k + 2 <= n; k += 2) { \
+                type a = x[k], b = x[k + 1]; \
+                y[k] = a; \
+                y[k + 1] = b; \
+                s0 += (double) a * a; \
+                s1 += (double) b * b; \
+            } \
+            if (k < n) { y[k] = x[k]; s0 += (double) x[k] * x[k]; } \
+            return s0 + s1; \
+        } \
+        /* w = (v * dv - r * g) * d, the decayed, stepped and shrunk row */ \
+        LINSGD_OUTLINE static void linsgd_prox_step_##sfx( \
+                type *restrict w, const type *restrict v, type dv, type r, \
+                const type *restrict g, type d, Py_ssize_t n) { \
+            LINSGD_IVDEP \
+            for (Py_ssize_t k = 0; k < n; k++) w[k] = (v[k] * dv - r * g[k]) * d; \
+        }
+    LINSGD_ROW_HELPERS(d, double)
+    LINSGD_ROW_HELPERS(f, float)
+    """
+    void linsgd_axpy_scaled_d(double *y, double a, const double *x, double d,
+                              Py_ssize_t n) noexcept nogil
+    void linsgd_axpy_scaled_f(float *y, float a, const float *x, float d,
+                              Py_ssize_t n) noexcept nogil
+    void linsgd_axpy_d(double *y, double a, const double *x, Py_ssize_t n) noexcept nogil
+    void linsgd_axpy_f(float *y, float a, const float *x, Py_ssize_t n) noexcept nogil
+    double linsgd_copy_sum_sq_d(double *y, const double *x, Py_ssize_t n) noexcept nogil
+    double linsgd_copy_sum_sq_f(float *y, const float *x, Py_ssize_t n) noexcept nogil
+    void linsgd_prox_step_d(double *w, const double *v, double dv, double r,
+                            const double *g, double d, Py_ssize_t n) noexcept nogil
+    void linsgd_prox_step_f(float *w, const float *v, float dv, float r,
+                            const float *g, float d, Py_ssize_t n) noexcept nogil
+
+
+cdef inline void _axpy_scaled(floating *y, floating a, const floating *x,
+                              floating d, Py_ssize_t n) noexcept nogil:
+    """``y += a * (x * d)`` (see the C code above)."""
+    if floating is float:
+        linsgd_axpy_scaled_f(y, a, x, d, n)
+    else:
+        linsgd_axpy_scaled_d(y, a, x, d, n)
+
+
+cdef inline void _axpy(floating *y, floating a, const floating *x,
+                       Py_ssize_t n) noexcept nogil:
+    """``y += a * x`` (see the C code above)."""
+    if floating is float:
+        linsgd_axpy_f(y, a, x, n)
+    else:
+        linsgd_axpy_d(y, a, x, n)
+
+
+cdef inline double _copy_sum_sq(floating *y, const floating *x,
+                                Py_ssize_t n) noexcept nogil:
+    """``y = x``, returning ``sum(x ** 2)`` in double (see the C code above)."""
+    if floating is float:
+        return linsgd_copy_sum_sq_f(y, x, n)
+    else:
+        return linsgd_copy_sum_sq_d(y, x, n)
+
+
+cdef inline void _prox_step(floating *w, const floating *v, floating dv, floating r,
+                            const floating *g, floating d, Py_ssize_t n) noexcept nogil:
+    """``w = (v * dv - r * g) * d`` (see the C code above)."""
+    if floating is float:
+        linsgd_prox_step_f(w, v, dv, r, g, d, n)
+    else:
+        linsgd_prox_step_d(w, v, dv, r, g, d, n)
+
+
 cdef inline double _sum_sq(const floating *a, Py_ssize_t n) noexcept nogil:
     """``sum(a ** 2)`` in double (see the C code above)."""
     if floating is float:
@@ -1178,6 +1282,7 @@ def sparse_adagrad_pass(
     cdef int status = 0
     cdef double total = 0.0, objective, sw_sum, step = 0.0, w, value
     cdef double sq_norm = 0.0, step_sum = 0.0, q, rate, nv, decay
+    cdef double old_sq, new_sq
     cdef bint per_feature = adagrad == ADAGRAD_FEATURE
     cdef Py_ssize_t qs = 1 if per_feature else n_rows  # sums per feature
     cdef floating *W = &coef[0, 0]
@@ -1194,11 +1299,15 @@ def sparse_adagrad_pass(
     max_cols = max(min(max_nnz, n_features), 1)
     dtype = np.float32 if floating is float else np.float64
     S_arr = np.empty((max(max_b, 1), n_rows), dtype=dtype)
-    # per batch, compact blocks of its columns: the decayed weights the batch
-    # sees, and V and G as gathered (the restore point of its update) next to
-    # the previous update's (the restore point until this batch proves sound)
-    blocks = np.empty((3, max_cols, n_rows), dtype=dtype)
+    # per batch, compact blocks of its columns: V and G as gathered (the
+    # restore point of its update) next to the previous update's (the restore
+    # point until this batch proves sound), and, per weight, the decayed
+    # weights the batch sees (with one AdaGrad sum per feature they are V
+    # times the feature's owed decay, kept in ``dfs`` instead: a block less
+    # to write and read back)
+    blocks = np.empty((2 if per_feature else 3, max_cols, n_rows), dtype=dtype)
     qblocks = np.empty((2, max_cols, qs), dtype=dtype)
+    dfs_arr = np.empty(max_cols, dtype=dtype)
     cols_big = np.empty(max(max_nnz, 1), dtype=np.int64)
     prev_cols_arr = np.empty(max_cols, dtype=np.int64)
     prev_t_arr = np.empty(max_cols, dtype=np.float64)
@@ -1209,6 +1318,7 @@ def sparse_adagrad_pass(
     start_arr = np.empty(max_cols + 2, dtype=np.int64)
     ent_row_arr = np.empty(max(max_nnz, 1), dtype=np.int32)
     ent_x_arr = np.empty(max(max_nnz, 1), dtype=dtype)
+    ent_col_arr = np.empty(max(max_nnz, 1), dtype=np.int32)  # in batch order
     g_arr = np.empty(n_rows, dtype=dtype)  # one column's gradient
     bitmap_arr = np.zeros(n_words, dtype=np.uint64)
     # per feature, together (half a cache line, one random read): the t_pass
@@ -1228,6 +1338,8 @@ def sparse_adagrad_pass(
     cdef int[::1] pos = pos_arr
     cdef long long[::1] start = start_arr
     cdef int[::1] ent_row = ent_row_arr
+    cdef int[::1] ent_col = ent_col_arr
+    cdef Py_ssize_t nz
     cdef floating[::1] ent_x = ent_x_arr
     cdef floating[::1] g = g_arr
     cdef unsigned long long[::1] bitmap = bitmap_arr
@@ -1237,10 +1349,12 @@ def sparse_adagrad_pass(
     cdef floating[::1] prev_qb = prev_qb_arr
     cdef double[::1] gb = gb_arr
     cdef long long *cols = &cols_v[0]
-    cdef floating *Wd = &blk[0, 0, 0]  # the decayed weights the batch sees
-    cdef floating *V0 = &blk[1, 0, 0]  # stored V of the batch's columns ...
+    cdef floating[::1] dfs = dfs_arr
+    cdef floating *V0 = &blk[0, 0, 0]  # stored V of the batch's columns ...
     cdef floating *Q0 = &qblk[0, 0, 0]  # ... and their G
-    cdef floating *Vp = &blk[2, 0, 0]  # the previous update's V ...
+    cdef floating *Vp = &blk[1, 0, 0]  # the previous update's V ...
+    # the decayed weights the batch sees (adagrad "coordinate")
+    cdef floating *Wd = NULL if per_feature else &blk[2, 0, 0]
     cdef floating *Qp = &qblk[1, 0, 0]  # ... and G, before it
     cdef floating *swap
     cdef floating *Wc
@@ -1271,16 +1385,24 @@ def sparse_adagrad_pass(
                 pos[cols[p]] = <int> p
             for p in range(n_cols + 2):
                 start[p] = 0
+            nz = 0
             for i in range(n_b):
                 j = brows[i]
                 for e in range(indptr[j], indptr[j + 1]):
-                    start[pos[indices[e]] + 2] += 1
+                    pp = pos[indices[e]]
+                    ent_col[nz] = <int> pp  # one random read of pos per entry
+                    nz += 1
+                    start[pp + 2] += 1
+            for p in range(n_cols):  # pos is all -1 again between batches
+                pos[cols[p]] = -1
             for p in range(2, n_cols + 2):
                 start[p] += start[p - 1]
+            nz = 0
             for i in range(n_b):
                 j = brows[i]
                 for e in range(indptr[j], indptr[j + 1]):
-                    pp = pos[indices[e]] + 1
+                    pp = ent_col[nz] + 1
+                    nz += 1
                     ent_row[start[pp]] = <int> i
                     ent_x[start[pp]] = data[e]
                     start[pp] += 1
@@ -1290,6 +1412,7 @@ def sparse_adagrad_pass(
             for i in range(n_b):
                 for k in range(n_rows):
                     S[i, k] = 0
+            old_sq = 0.0
             for p in range(n_cols):
                 if p + PREFETCH < n_cols:  # random rows of W and G: ask early
                     Wc = &W[cols[p + PREFETCH] * n_rows]
@@ -1302,8 +1425,8 @@ def sparse_adagrad_pass(
                     __builtin_prefetch(&bk[4 * cols[p + PREFETCH]])
                 c = cols[p]
                 Wc = &W[c * n_rows]
-                Dc = &Wd[p * n_rows]
-                Pc = &V0[p * n_rows]
+                old_sq += _copy_sum_sq(&V0[p * n_rows], Wc, n_rows)
+                e_end = start[p + 1]
                 if per_feature:  # one owed decay for the feature's weights
                     Q0[p] = <floating> bk[4 * c + BOOK_Q]
                     df = 1
@@ -1312,25 +1435,25 @@ def sparse_adagrad_pass(
                             bk[4 * c + BOOK_Q], alpha,
                             t_pass - <long long> bk[4 * c + BOOK_T],
                             step_sum - bk[4 * c + BOOK_SUM])
-                    for k in range(n_rows):
-                        Pc[k] = Wc[k]
-                        Dc[k] = Wc[k] * df
-                else:
-                    for k in range(n_rows):
-                        Q0[p * n_rows + k] = Q[c * n_rows + k]
-                        Pc[k] = Wc[k]
-                        if alpha != 0:
-                            decay = _owed_decay(
-                                Q[c * n_rows + k], alpha,
-                                t_pass - <long long> bk[4 * c + BOOK_T],
-                                step_sum - bk[4 * c + BOOK_SUM])
-                            Dc[k] = <floating> (Wc[k] * decay)
-                        else:
-                            Dc[k] = Wc[k]
-                e_end = start[p + 1]
+                    dfs[p] = df
+                    for e in range(start[p], e_end):
+                        # products in the data's precision
+                        _axpy_scaled(&S[ent_row[e], 0], ent_x[e], Wc, df, n_rows)
+                    continue
+                Dc = &Wd[p * n_rows]
+                for k in range(n_rows):
+                    Q0[p * n_rows + k] = Q[c * n_rows + k]
+                    if alpha != 0:
+                        decay = _owed_decay(
+                            Q[c * n_rows + k], alpha,
+                            t_pass - <long long> bk[4 * c + BOOK_T],
+                            step_sum - bk[4 * c + BOOK_SUM])
+                        Dc[k] = <floating> (Wc[k] * decay)
+                    else:
+                        Dc[k] = Wc[k]
                 for e in range(start[p], e_end):
                     Srow = &S[ent_row[e], 0]
-                    xf = ent_x[e]  # products in the data's precision
+                    xf = ent_x[e]
                     for k in range(n_rows):
                         Srow[k] = Srow[k] + xf * Dc[k]
             value = 0.0
@@ -1344,8 +1467,6 @@ def sparse_adagrad_pass(
                                             loss, margin, w, True)
             objective = value + 0.5 * alpha * sq_norm
             if not isfinite(objective):
-                for p in range(n_cols):
-                    pos[cols[p]] = -1
                 status = 1
                 break
             step = steps[u]
@@ -1357,11 +1478,8 @@ def sparse_adagrad_pass(
             swap = Qp
             Qp = Q0
             Q0 = swap
-            n_prev = n_cols
-            for p in range(n_cols):
-                prev_cols[p] = cols[p]
-                prev_t[p] = bk[4 * cols[p] + BOOK_T]
-                prev_sum[p] = bk[4 * cols[p] + BOOK_SUM]
+            n_prev = n_cols  # (prev_t and prev_sum are saved in the sweep)
+            memcpy(&prev_cols[0], cols, n_cols * sizeof(long long))
             for k in range(n_rows):
                 prev_b[k] = b[k]
                 prev_qb[k] = Qb[k]
@@ -1369,28 +1487,32 @@ def sparse_adagrad_pass(
             step_sum += step
             # a second sweep: each column's gradient (its entries times the
             # score derivatives), its sums, its new weights into W
+            new_sq = 0.0
             for p in range(n_cols):
+                if p + PREFETCH < n_cols:  # the rows to write, out of cache by now
+                    Wc = &W[cols[p + PREFETCH] * n_rows]
+                    for k in range(0, n_rows * <Py_ssize_t> sizeof(floating), 64):
+                        __builtin_prefetch(<char *> Wc + k)
+                    __builtin_prefetch(&bk[4 * cols[p + PREFETCH]])
                 c = cols[p]
                 Wc = &W[c * n_rows]
-                Dc = &Wd[p * n_rows]
                 Pc = &Vp[p * n_rows]
                 for k in range(n_rows):
                     g[k] = 0
                 e_end = start[p + 1]
                 for e in range(start[p], e_end):
-                    Srow = &S[ent_row[e], 0]
-                    xf = ent_x[e]
-                    for k in range(n_rows):
-                        g[k] += xf * Srow[k]
+                    _axpy(&g[0], ent_x[e], &S[ent_row[e], 0], n_rows)
                 if per_feature:  # G += the mean over classes of g**2
                     bk[4 * c + BOOK_Q] = <floating> (
                         Qp[p] + _sum_sq(&g[0], n_rows) / n_rows)
                     rate = step / (sqrt(bk[4 * c + BOOK_Q]) + ADAGRAD_EPS)
                     rf = <floating> rate
                     df = <floating> (1.0 / (1 + alpha * rate))  # the L2 prox
-                    for k in range(n_rows):
-                        Wc[k] = (Dc[k] - rf * g[k]) * df
+                    # V as gathered, decayed, stepped
+                    _prox_step(Wc, Pc, dfs[p], rf, &g[0], df, n_rows)
+                    new_sq += _sum_sq(Wc, n_rows)
                 else:
+                    Dc = &Wd[p * n_rows]
                     for k in range(n_rows):
                         q = Qp[p * n_rows + k] + <double> g[k] * g[k]
                         Q[c * n_rows + k] = <floating> q
@@ -1399,10 +1521,12 @@ def sparse_adagrad_pass(
                         if alpha != 0:
                             nv = nv / (1 + alpha * rate)
                         Wc[k] = <floating> nv
-                sq_norm += _sum_sq(Wc, n_rows) - _sum_sq(Pc, n_rows)
+                        new_sq += <double> Wc[k] * Wc[k]
+                prev_t[p] = bk[4 * c + BOOK_T]
+                prev_sum[p] = bk[4 * c + BOOK_SUM]
                 bk[4 * c + BOOK_T] = t_pass
                 bk[4 * c + BOOK_SUM] = step_sum
-                pos[c] = -1
+            sq_norm += new_sq - old_sq
             if fit_intercept:
                 for k in range(n_rows):
                     gb[k] = 0
