@@ -1321,10 +1321,20 @@ def sparse_adagrad_pass(
     ent_col_arr = np.empty(max(max_nnz, 1), dtype=np.int32)  # in batch order
     g_arr = np.empty(n_rows, dtype=dtype)  # one column's gradient
     bitmap_arr = np.zeros(n_words, dtype=np.uint64)
-    # per feature, together (half a cache line, one random read): the t_pass
-    # of the update that last used it, step_sum then, and (adagrad "feature")
-    # its sum of squared gradients, kept here during the pass and in Q after
-    book_arr = np.zeros((n_features, 4), dtype=np.float64)
+    # During the pass the model lives in records, one per feature, each on
+    # whole cache lines: its weights (V), then its book, three doubles: the
+    # t_pass of the update that last used it, step_sum then, and (adagrad
+    # "feature") its sum of squared gradients. A batch's random reads of a
+    # feature then come in one go: a separate book was one more cache miss
+    # per column and sweep, a quarter of the pass. Copied in from coef and Q
+    # at the start, out (with the owed decay settled) at the end.
+    cdef Py_ssize_t boff = (n_rows * <Py_ssize_t> sizeof(floating) + 7) // 8 * 8
+    cdef Py_ssize_t stride = (boff + 3 * 8 + 63) // 64 * 64
+    rec_arr = np.empty(n_features * stride + 64, dtype=np.uint8)
+    cdef unsigned char[::1] rec_v = rec_arr
+    cdef char *R = <char *> &rec_v[0]
+    R = R + (64 - (<size_t> R) % 64) % 64  # records on cache-line boundaries
+    cdef double *bq
     prev_b_arr = np.array(intercept, copy=True)
     prev_qb_arr = np.array(sq_intercept, copy=True)
     gb_arr = np.zeros(n_rows, dtype=np.float64)
@@ -1343,8 +1353,6 @@ def sparse_adagrad_pass(
     cdef floating[::1] ent_x = ent_x_arr
     cdef floating[::1] g = g_arr
     cdef unsigned long long[::1] bitmap = bitmap_arr
-    cdef double[:, ::1] book = book_arr
-    cdef double *bk = &book[0, 0]  # feature c: bk[4 * c + BOOK_T, BOOK_SUM, BOOK_Q]
     cdef floating[::1] prev_b = prev_b_arr
     cdef floating[::1] prev_qb = prev_qb_arr
     cdef double[::1] gb = gb_arr
@@ -1367,9 +1375,14 @@ def sparse_adagrad_pass(
 
     sq_norm = _sum_sq(W, n_rows * n_features)
     with nogil:
-        if per_feature:
-            for c in range(n_features):
-                bk[4 * c + BOOK_Q] = Q[c]
+        for c in range(n_features):
+            Wc = <floating *> (R + c * stride)
+            bq = <double *> (R + c * stride + boff)
+            for k in range(n_rows):
+                Wc[k] = W[c * n_rows + k]
+            bq[BOOK_T] = 0
+            bq[BOOK_SUM] = 0
+            bq[BOOK_Q] = Q[c] if per_feature else 0
         for bi in range(n_batches):
             n_b = stops[bi] - starts[bi]
             brows = &rows[starts[bi]]
@@ -1414,27 +1427,26 @@ def sparse_adagrad_pass(
                     S[i, k] = 0
             old_sq = 0.0
             for p in range(n_cols):
-                if p + PREFETCH < n_cols:  # random rows of W and G: ask early
-                    Wc = &W[cols[p + PREFETCH] * n_rows]
-                    for k in range(0, n_rows * <Py_ssize_t> sizeof(floating), 64):
-                        __builtin_prefetch(<char *> Wc + k)
+                if p + PREFETCH < n_cols:  # random records and G: ask early
+                    for k in range(0, stride, 64):
+                        __builtin_prefetch(R + cols[p + PREFETCH] * stride + k)
                     if not per_feature:
                         Qc = &Q[cols[p + PREFETCH] * qs]
                         for k in range(0, qs * <Py_ssize_t> sizeof(floating), 64):
                             __builtin_prefetch(<char *> Qc + k)
-                    __builtin_prefetch(&bk[4 * cols[p + PREFETCH]])
                 c = cols[p]
-                Wc = &W[c * n_rows]
+                Wc = <floating *> (R + c * stride)
+                bq = <double *> (R + c * stride + boff)
                 old_sq += _copy_sum_sq(&V0[p * n_rows], Wc, n_rows)
                 e_end = start[p + 1]
                 if per_feature:  # one owed decay for the feature's weights
-                    Q0[p] = <floating> bk[4 * c + BOOK_Q]
+                    Q0[p] = <floating> bq[BOOK_Q]
                     df = 1
                     if alpha != 0:
                         df = <floating> _owed_decay(
-                            bk[4 * c + BOOK_Q], alpha,
-                            t_pass - <long long> bk[4 * c + BOOK_T],
-                            step_sum - bk[4 * c + BOOK_SUM])
+                            bq[BOOK_Q], alpha,
+                            t_pass - <long long> bq[BOOK_T],
+                            step_sum - bq[BOOK_SUM])
                     dfs[p] = df
                     for e in range(start[p], e_end):
                         # products in the data's precision
@@ -1446,8 +1458,8 @@ def sparse_adagrad_pass(
                     if alpha != 0:
                         decay = _owed_decay(
                             Q[c * n_rows + k], alpha,
-                            t_pass - <long long> bk[4 * c + BOOK_T],
-                            step_sum - bk[4 * c + BOOK_SUM])
+                            t_pass - <long long> bq[BOOK_T],
+                            step_sum - bq[BOOK_SUM])
                         Dc[k] = <floating> (Wc[k] * decay)
                     else:
                         Dc[k] = Wc[k]
@@ -1489,13 +1501,12 @@ def sparse_adagrad_pass(
             # score derivatives), its sums, its new weights into W
             new_sq = 0.0
             for p in range(n_cols):
-                if p + PREFETCH < n_cols:  # the rows to write, out of cache by now
-                    Wc = &W[cols[p + PREFETCH] * n_rows]
-                    for k in range(0, n_rows * <Py_ssize_t> sizeof(floating), 64):
-                        __builtin_prefetch(<char *> Wc + k)
-                    __builtin_prefetch(&bk[4 * cols[p + PREFETCH]])
+                if p + PREFETCH < n_cols:  # the records to write, out of cache by now
+                    for k in range(0, stride, 64):
+                        __builtin_prefetch(R + cols[p + PREFETCH] * stride + k)
                 c = cols[p]
-                Wc = &W[c * n_rows]
+                Wc = <floating *> (R + c * stride)
+                bq = <double *> (R + c * stride + boff)
                 Pc = &Vp[p * n_rows]
                 for k in range(n_rows):
                     g[k] = 0
@@ -1503,9 +1514,9 @@ def sparse_adagrad_pass(
                 for e in range(start[p], e_end):
                     _axpy(&g[0], ent_x[e], &S[ent_row[e], 0], n_rows)
                 if per_feature:  # G += the mean over classes of g**2
-                    bk[4 * c + BOOK_Q] = <floating> (
+                    bq[BOOK_Q] = <floating> (
                         Qp[p] + _sum_sq(&g[0], n_rows) / n_rows)
-                    rate = step / (sqrt(bk[4 * c + BOOK_Q]) + ADAGRAD_EPS)
+                    rate = step / (sqrt(bq[BOOK_Q]) + ADAGRAD_EPS)
                     rf = <floating> rate
                     df = <floating> (1.0 / (1 + alpha * rate))  # the L2 prox
                     # V as gathered, decayed, stepped
@@ -1522,10 +1533,10 @@ def sparse_adagrad_pass(
                             nv = nv / (1 + alpha * rate)
                         Wc[k] = <floating> nv
                         new_sq += <double> Wc[k] * Wc[k]
-                prev_t[p] = bk[4 * c + BOOK_T]
-                prev_sum[p] = bk[4 * c + BOOK_SUM]
-                bk[4 * c + BOOK_T] = t_pass
-                bk[4 * c + BOOK_SUM] = step_sum
+                prev_t[p] = bq[BOOK_T]
+                prev_sum[p] = bq[BOOK_SUM]
+                bq[BOOK_T] = t_pass
+                bq[BOOK_SUM] = step_sum
             sq_norm += new_sq - old_sq
             if fit_intercept:
                 for k in range(n_rows):
@@ -1546,32 +1557,38 @@ def sparse_adagrad_pass(
         if status != 0 and u > 0:
             for p in range(n_prev):
                 c = prev_cols[p]
+                Wc = <floating *> (R + c * stride)
+                bq = <double *> (R + c * stride + boff)
                 for k in range(n_rows):
-                    W[c * n_rows + k] = Vp[p * n_rows + k]
+                    Wc[k] = Vp[p * n_rows + k]
                 if per_feature:
-                    bk[4 * c + BOOK_Q] = Qp[p]
+                    bq[BOOK_Q] = Qp[p]
                 else:
                     for k in range(n_rows):
                         Q[c * n_rows + k] = Qp[p * n_rows + k]
-                bk[4 * c + BOOK_T] = prev_t[p]
-                bk[4 * c + BOOK_SUM] = prev_sum[p]
+                bq[BOOK_T] = prev_t[p]
+                bq[BOOK_SUM] = prev_sum[p]
             for k in range(n_rows):
                 b[k] = prev_b[k]
                 Qb[k] = prev_qb[k]
-        if alpha != 0 and t_pass > 0:  # settle every row's owed decay
-            for c in range(n_features):
-                if bk[4 * c + BOOK_T] == t_pass:  # used by the last update:
-                    continue  # owes nothing
-                n_skip = t_pass - <long long> bk[4 * c + BOOK_T]
-                if per_feature:
-                    decay = _owed_decay(bk[4 * c + BOOK_Q], alpha, n_skip,
-                                        step_sum - bk[4 * c + BOOK_SUM])
+        # the records back into coef (and Q), every row's owed decay settled
+        for c in range(n_features):
+            Wc = <floating *> (R + c * stride)
+            bq = <double *> (R + c * stride + boff)
+            if per_feature:
+                Q[c] = <floating> bq[BOOK_Q]
+            # used by the last update (or no decay): owes nothing
+            if alpha == 0 or t_pass == 0 or bq[BOOK_T] == t_pass:
                 for k in range(n_rows):
-                    if not per_feature:
-                        decay = _owed_decay(Q[c * n_rows + k], alpha, n_skip,
-                                            step_sum - bk[4 * c + BOOK_SUM])
-                    W[c * n_rows + k] = <floating> (W[c * n_rows + k] * decay)
-        if per_feature:
-            for c in range(n_features):
-                Q[c] = <floating> bk[4 * c + BOOK_Q]
+                    W[c * n_rows + k] = Wc[k]
+                continue
+            n_skip = t_pass - <long long> bq[BOOK_T]
+            if per_feature:
+                decay = _owed_decay(bq[BOOK_Q], alpha, n_skip,
+                                    step_sum - bq[BOOK_SUM])
+            for k in range(n_rows):
+                if not per_feature:
+                    decay = _owed_decay(Q[c * n_rows + k], alpha, n_skip,
+                                        step_sum - bq[BOOK_SUM])
+                W[c * n_rows + k] = <floating> (Wc[k] * decay)
     return status, u, rows_done, total, samples
