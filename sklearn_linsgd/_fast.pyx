@@ -148,7 +148,8 @@ def exp_neg(floating[::1] a):
         _exp_neg(&a[0], a.shape[0])
 
 
-#: Rows of W requested ahead of their use when gathering a sparse batch's block.
+#: Features whose model rows (the AdaGrad pass: records) a sweep over a sparse
+#: batch's columns requests ahead of their use.
 cdef Py_ssize_t PREFETCH = 16
 cdef Py_ssize_t PREFETCH_ROWS = 4  # rows of a dense batch read ahead
 
