@@ -1002,9 +1002,8 @@ def sparse_pass(
             old_sq = 0.0
             for p in range(n_cols):
                 if p + PREFETCH < n_cols:  # random rows of W: ask for them early
-                    Wp = &W[cols[p + PREFETCH] * n_rows]
-                    for k in range(0, n_rows * <Py_ssize_t> sizeof(floating), 64):
-                        __builtin_prefetch(<char *> Wp + k)
+                    _prefetch_row(<char *> &W[cols[p + PREFETCH] * n_rows],
+                                  n_rows * <Py_ssize_t> sizeof(floating))
                 pos[cols[p]] = <int> p
                 Wp = &W[cols[p] * n_rows]
                 Wq = &cur_vals[p * n_rows]
@@ -1367,7 +1366,6 @@ def sparse_adagrad_pass(
     cdef floating *Qp = &qblk[1, 0, 0]  # ... and G, before it
     cdef floating *swap
     cdef floating *Wc
-    cdef floating *Qc
     cdef floating *Srow
     cdef floating *Dc
     cdef floating *Pc
@@ -1429,12 +1427,10 @@ def sparse_adagrad_pass(
             old_sq = 0.0
             for p in range(n_cols):
                 if p + PREFETCH < n_cols:  # random records and G: ask early
-                    for k in range(0, stride, 64):
-                        __builtin_prefetch(R + cols[p + PREFETCH] * stride + k)
+                    _prefetch_row(R + cols[p + PREFETCH] * stride, stride)
                     if not per_feature:
-                        Qc = &Q[cols[p + PREFETCH] * qs]
-                        for k in range(0, qs * <Py_ssize_t> sizeof(floating), 64):
-                            __builtin_prefetch(<char *> Qc + k)
+                        _prefetch_row(<char *> &Q[cols[p + PREFETCH] * qs],
+                                      qs * <Py_ssize_t> sizeof(floating))
                 c = cols[p]
                 Wc = <floating *> (R + c * stride)
                 bq = <double *> (R + c * stride + boff)
@@ -1503,8 +1499,7 @@ def sparse_adagrad_pass(
             new_sq = 0.0
             for p in range(n_cols):
                 if p + PREFETCH < n_cols:  # the records to write, out of cache by now
-                    for k in range(0, stride, 64):
-                        __builtin_prefetch(R + cols[p + PREFETCH] * stride + k)
+                    _prefetch_row(R + cols[p + PREFETCH] * stride, stride)
                 c = cols[p]
                 Wc = <floating *> (R + c * stride)
                 bq = <double *> (R + c * stride + boff)
