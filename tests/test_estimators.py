@@ -351,15 +351,21 @@ def test_csr_input_is_not_copied_whole(large_data, Estimator):
     assert est.coef_.shape == (3, 50)
 
 
+def wide_sparse_problem():
+    """3000 rows x 2**16 sparse columns, 20 classes, and the bytes of a
+    float64 model for them (where the model dominates a fit's memory)."""
+    rng = np.random.default_rng(0)
+    X = sp.random(3000, 2**16, density=3e-4, format="csr", random_state=0)
+    y = rng.integers(0, 20, X.shape[0])
+    return X, y, 20 * 2**16 * 8
+
+
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_wide_sparse_fit_holds_few_copies_of_the_model(Estimator):
     """On wide sparse data the model dominates: fit holds the iterate, the two
     epoch-start snapshots of the divergence rollback and the published copy,
     no running-average buffer when averaging is off."""
-    rng = np.random.default_rng(0)
-    X = sp.random(3000, 2**16, density=3e-4, format="csr", random_state=0)
-    y = rng.integers(0, 20, X.shape[0])
-    model = 20 * 2**16 * 8
+    X, y, model = wide_sparse_problem()
     est = Estimator(max_iter=3, tol=None, random_state=0)
     peak = peak_memory_of_fit(est, X, y)
     assert peak < 3.6 * model, peak / model
@@ -373,10 +379,7 @@ def test_wide_sparse_adagrad_fit_adds_one_copy_of_the_model(Estimator):
     """An ``adagrad="feature"`` pass over CSR data holds the model in records
     of whole cache lines for its length (1.2 models for 20 classes in
     float64): one copy more than a plain fit, and no more."""
-    rng = np.random.default_rng(0)
-    X = sp.random(3000, 2**16, density=3e-4, format="csr", random_state=0)
-    y = rng.integers(0, 20, X.shape[0])
-    model = 20 * 2**16 * 8
+    X, y, model = wide_sparse_problem()
     est = Estimator(max_iter=3, tol=None, adagrad="feature", random_state=0)
     peak = peak_memory_of_fit(est, X, y)
     assert peak < 4.8 * model, peak / model
