@@ -393,88 +393,164 @@ cdef extern from *:
 
 cdef extern from *:
     """
-    /* The sparse AdaGrad pass's per-column loops over a model row, with
-       restrict pointers (the row, the scores and the gradient never
-       overlap) so that the compiler vectorizes them. They are kept out of
-       line: inlined into the pass (a very large function), gcc 12 left them
-       scalar. The arithmetic is that of the loops they replace, element by
-       element, so the results are the same bits. */
+    /* The sparse AdaGrad pass's loops over a model row and over one column's
+       entries, out of line: inlined into the pass (a very large function),
+       gcc 12 left such loops scalar. They work on four elements at a time
+       with GCC's vector extensions (one AVX register of doubles, or an SSE
+       one of floats; compiled for AVX2 too, chosen at load time), which do
+       per lane exactly the arithmetic of the scalar loops they replace
+       (no fused multiply-adds: AVX2 alone does not enable them), so the
+       results are the same bits as those loops'. Sums of squares are
+       taken as the values are made (no reload of values still in the store
+       buffer) in four partial sums, lane l summing the elements
+       k = l (mod 4) in order, the rest in lane 0: those of _sum_sq. */
     #if defined(__GNUC__) || defined(__clang__)
-    #define LINSGD_IVDEP _Pragma("GCC ivdep")
     #define LINSGD_OUTLINE __attribute__((noinline))
     #else
-    #define LINSGD_IVDEP
     #define LINSGD_OUTLINE
     #endif
-    #define LINSGD_ROW_HELPERS(sfx, type) \
-        /* y += a * (x * d): one entry's products into a row of scores */ \
-        LINSGD_OUTLINE static void linsgd_axpy_scaled_##sfx( \
-                type *restrict y, type a, const type *restrict x, type d, \
-                Py_ssize_t n) { \
-            LINSGD_IVDEP \
-            for (Py_ssize_t k = 0; k < n; k++) y[k] = y[k] + a * (x[k] * d); \
-        } \
-        /* y += a * x: one entry's share of a column's gradient */ \
-        LINSGD_OUTLINE static void linsgd_axpy_##sfx( \
-                type *restrict y, type a, const type *restrict x, Py_ssize_t n) { \
-            LINSGD_IVDEP \
-            for (Py_ssize_t k = 0; k < n; k++) y[k] = y[k] + a * x[k]; \
-        } \
-        /* y = x, returning sum(x ** 2) in double (two running sums) */ \
-        LINSGD_OUTLINE static double linsgd_copy_sum_sq_##sfx( \
-                type *restrict y, const type *restrict x, Py_ssize_t n) { \
-            double s0 = 0.0, s1 = 0.0; \
-            Py_ssize_t k = 0; \
-            for (; k + 2 <= n; k += 2) { \
-                type a = x[k], b = x[k + 1]; \
-                y[k] = a; \
-                y[k + 1] = b; \
-                s0 += (double) a * a; \
-                s1 += (double) b * b; \
+    typedef double linsgd_v4d __attribute__((vector_size(32), aligned(8)));
+    typedef float linsgd_v4f __attribute__((vector_size(16), aligned(4)));
+    #define LINSGD_TO_D_d(v) (v)
+    #define LINSGD_TO_D_f(v) __builtin_convertvector((v), linsgd_v4d)
+    #define LINSGD_SUM4(acc, s0) (((s0) + (acc)[1]) + ((acc)[2] + (acc)[3]))
+    #define LINSGD_ROW_HELPERS(sfx, type, vec) \
+        /* one column's entries e0 <= e < e1 into the scores S: \
+           S[offs[e] + k] += xs[e] * (w[k] * d), k < n (offs[e]: the offset \
+           of the entry's row of scores), eight then four at a time */ \
+        LINSGD_OUTLINE LINSGD_CLONES static void linsgd_scatter_col_##sfx( \
+                type *restrict S, const int *restrict offs, \
+                const type *restrict xs, Py_ssize_t e0, Py_ssize_t e1, \
+                const type *restrict w, type d, Py_ssize_t n) { \
+            Py_ssize_t k = 0, e; \
+            for (; k + 8 <= n; k += 8) { \
+                vec wd0 = *(const vec *) (w + k) * d; \
+                vec wd1 = *(const vec *) (w + k + 4) * d; \
+                for (e = e0; e < e1; e++) { \
+                    type *y = S + offs[e] + k; \
+                    type a = xs[e]; \
+                    *(vec *) y = *(vec *) y + a * wd0; \
+                    *(vec *) (y + 4) = *(vec *) (y + 4) + a * wd1; \
+                } \
             } \
-            if (k < n) { y[k] = x[k]; s0 += (double) x[k] * x[k]; } \
-            return s0 + s1; \
+            if (k + 4 <= n) { \
+                vec wd = *(const vec *) (w + k) * d; \
+                for (e = e0; e < e1; e++) { \
+                    vec *y = (vec *) (S + offs[e] + k); \
+                    *y = *y + xs[e] * wd; \
+                } \
+                k += 4; \
+            } \
+            for (; k < n; k++) { \
+                type wd = w[k] * d; \
+                for (e = e0; e < e1; e++) S[offs[e] + k] = S[offs[e] + k] + xs[e] * wd; \
+            } \
         } \
-        /* w = (v * dv - r * g) * d, the decayed, stepped and shrunk row */ \
-        LINSGD_OUTLINE static void linsgd_prox_step_##sfx( \
+        /* g[k] = the sum over one column's entries (e0 < e1) of xs[e] * \
+           S[offs[e] + k], term by term (the column's gradient; the first \
+           term is 0 + xs[e0] * S[...] up to the sign of a zero); returns \
+           sum(g ** 2) in double */ \
+        LINSGD_OUTLINE LINSGD_CLONES static double linsgd_gather_col_##sfx( \
+                type *restrict g, const type *restrict S, const int *restrict offs, \
+                const type *restrict xs, Py_ssize_t e0, Py_ssize_t e1, Py_ssize_t n) { \
+            linsgd_v4d acc = {0.0, 0.0, 0.0, 0.0}, t; \
+            double s0; \
+            Py_ssize_t k = 0, e; \
+            for (; k + 8 <= n; k += 8) { \
+                const type *x = S + offs[e0] + k; \
+                vec a0 = xs[e0] * *(const vec *) x; \
+                vec a1 = xs[e0] * *(const vec *) (x + 4); \
+                for (e = e0 + 1; e < e1; e++) { \
+                    x = S + offs[e] + k; \
+                    a0 = a0 + xs[e] * *(const vec *) x; \
+                    a1 = a1 + xs[e] * *(const vec *) (x + 4); \
+                } \
+                *(vec *) (g + k) = a0; \
+                *(vec *) (g + k + 4) = a1; \
+                t = LINSGD_TO_D_##sfx(a0); \
+                acc = acc + t * t; \
+                t = LINSGD_TO_D_##sfx(a1); \
+                acc = acc + t * t; \
+            } \
+            if (k + 4 <= n) { \
+                vec a = xs[e0] * *(const vec *) (S + offs[e0] + k); \
+                for (e = e0 + 1; e < e1; e++) \
+                    a = a + xs[e] * *(const vec *) (S + offs[e] + k); \
+                *(vec *) (g + k) = a; \
+                t = LINSGD_TO_D_##sfx(a); \
+                acc = acc + t * t; \
+                k += 4; \
+            } \
+            s0 = acc[0]; \
+            for (; k < n; k++) { \
+                type a = xs[e0] * S[offs[e0] + k]; \
+                for (e = e0 + 1; e < e1; e++) a = a + xs[e] * S[offs[e] + k]; \
+                g[k] = a; \
+                s0 += (double) a * a; \
+            } \
+            return LINSGD_SUM4(acc, s0); \
+        } \
+        /* y = x, returning sum(x ** 2) in double */ \
+        LINSGD_OUTLINE LINSGD_CLONES static double linsgd_copy_sum_sq_##sfx( \
+                type *restrict y, const type *restrict x, Py_ssize_t n) { \
+            linsgd_v4d acc = {0.0, 0.0, 0.0, 0.0}, t; \
+            double s0; \
+            Py_ssize_t k = 0; \
+            for (; k + 4 <= n; k += 4) { \
+                vec a = *(const vec *) (x + k); \
+                *(vec *) (y + k) = a; \
+                t = LINSGD_TO_D_##sfx(a); \
+                acc = acc + t * t; \
+            } \
+            s0 = acc[0]; \
+            for (; k < n; k++) { \
+                y[k] = x[k]; \
+                s0 += (double) x[k] * x[k]; \
+            } \
+            return LINSGD_SUM4(acc, s0); \
+        } \
+        /* w = (v * dv - r * g) * d, the decayed, stepped and shrunk row; \
+           returns sum(w ** 2) in double */ \
+        LINSGD_OUTLINE LINSGD_CLONES static double linsgd_prox_step_##sfx( \
                 type *restrict w, const type *restrict v, type dv, type r, \
                 const type *restrict g, type d, Py_ssize_t n) { \
-            LINSGD_IVDEP \
-            for (Py_ssize_t k = 0; k < n; k++) w[k] = (v[k] * dv - r * g[k]) * d; \
+            linsgd_v4d acc = {0.0, 0.0, 0.0, 0.0}, t; \
+            double s0; \
+            Py_ssize_t k = 0; \
+            for (; k + 4 <= n; k += 4) { \
+                vec a = (*(const vec *) (v + k) * dv - r * *(const vec *) (g + k)) * d; \
+                *(vec *) (w + k) = a; \
+                t = LINSGD_TO_D_##sfx(a); \
+                acc = acc + t * t; \
+            } \
+            s0 = acc[0]; \
+            for (; k < n; k++) { \
+                w[k] = (v[k] * dv - r * g[k]) * d; \
+                s0 += (double) w[k] * w[k]; \
+            } \
+            return LINSGD_SUM4(acc, s0); \
         }
-    LINSGD_ROW_HELPERS(d, double)
-    LINSGD_ROW_HELPERS(f, float)
+    LINSGD_ROW_HELPERS(d, double, linsgd_v4d)
+    LINSGD_ROW_HELPERS(f, float, linsgd_v4f)
     """
-    void linsgd_axpy_scaled_d(double *y, double a, const double *x, double d,
-                              Py_ssize_t n) noexcept nogil
-    void linsgd_axpy_scaled_f(float *y, float a, const float *x, float d,
-                              Py_ssize_t n) noexcept nogil
-    void linsgd_axpy_d(double *y, double a, const double *x, Py_ssize_t n) noexcept nogil
-    void linsgd_axpy_f(float *y, float a, const float *x, Py_ssize_t n) noexcept nogil
     double linsgd_copy_sum_sq_d(double *y, const double *x, Py_ssize_t n) noexcept nogil
     double linsgd_copy_sum_sq_f(float *y, const float *x, Py_ssize_t n) noexcept nogil
-    void linsgd_prox_step_d(double *w, const double *v, double dv, double r,
-                            const double *g, double d, Py_ssize_t n) noexcept nogil
-    void linsgd_prox_step_f(float *w, const float *v, float dv, float r,
-                            const float *g, float d, Py_ssize_t n) noexcept nogil
-
-
-cdef inline void _axpy_scaled(floating *y, floating a, const floating *x,
-                              floating d, Py_ssize_t n) noexcept nogil:
-    """``y += a * (x * d)`` (see the C code above)."""
-    if floating is float:
-        linsgd_axpy_scaled_f(y, a, x, d, n)
-    else:
-        linsgd_axpy_scaled_d(y, a, x, d, n)
-
-
-cdef inline void _axpy(floating *y, floating a, const floating *x,
-                       Py_ssize_t n) noexcept nogil:
-    """``y += a * x`` (see the C code above)."""
-    if floating is float:
-        linsgd_axpy_f(y, a, x, n)
-    else:
-        linsgd_axpy_d(y, a, x, n)
+    double linsgd_prox_step_d(double *w, const double *v, double dv, double r,
+                              const double *g, double d, Py_ssize_t n) noexcept nogil
+    double linsgd_prox_step_f(float *w, const float *v, float dv, float r,
+                              const float *g, float d, Py_ssize_t n) noexcept nogil
+    void linsgd_scatter_col_d(double *S, const int *offs, const double *xs,
+                              Py_ssize_t e0, Py_ssize_t e1, const double *w, double d,
+                              Py_ssize_t n) noexcept nogil
+    void linsgd_scatter_col_f(float *S, const int *offs, const float *xs,
+                              Py_ssize_t e0, Py_ssize_t e1, const float *w, float d,
+                              Py_ssize_t n) noexcept nogil
+    double linsgd_gather_col_d(double *g, const double *S, const int *offs,
+                               const double *xs, Py_ssize_t e0, Py_ssize_t e1,
+                               Py_ssize_t n) noexcept nogil
+    double linsgd_gather_col_f(float *g, const float *S, const int *offs,
+                               const float *xs, Py_ssize_t e0, Py_ssize_t e1,
+                               Py_ssize_t n) noexcept nogil
 
 
 cdef inline double _copy_sum_sq(floating *y, const floating *x,
@@ -486,13 +562,36 @@ cdef inline double _copy_sum_sq(floating *y, const floating *x,
         return linsgd_copy_sum_sq_d(y, x, n)
 
 
-cdef inline void _prox_step(floating *w, const floating *v, floating dv, floating r,
-                            const floating *g, floating d, Py_ssize_t n) noexcept nogil:
-    """``w = (v * dv - r * g) * d`` (see the C code above)."""
+cdef inline double _prox_step(floating *w, const floating *v, floating dv, floating r,
+                              const floating *g, floating d, Py_ssize_t n) noexcept nogil:
+    """``w = (v * dv - r * g) * d``, returning ``sum(w ** 2)`` in double (see
+    the C code above)."""
     if floating is float:
-        linsgd_prox_step_f(w, v, dv, r, g, d, n)
+        return linsgd_prox_step_f(w, v, dv, r, g, d, n)
     else:
-        linsgd_prox_step_d(w, v, dv, r, g, d, n)
+        return linsgd_prox_step_d(w, v, dv, r, g, d, n)
+
+
+cdef inline void _scatter_col(floating *S, const int *offs, const floating *xs,
+                              Py_ssize_t e0, Py_ssize_t e1, const floating *w,
+                              floating d, Py_ssize_t n) noexcept nogil:
+    """``S[offs[e] + k] += xs[e] * (w[k] * d)`` for ``e0 <= e < e1``, ``k < n``
+    (see the C code above)."""
+    if floating is float:
+        linsgd_scatter_col_f(S, offs, xs, e0, e1, w, d, n)
+    else:
+        linsgd_scatter_col_d(S, offs, xs, e0, e1, w, d, n)
+
+
+cdef inline double _gather_col(floating *g, const floating *S, const int *offs,
+                               const floating *xs, Py_ssize_t e0, Py_ssize_t e1,
+                               Py_ssize_t n) noexcept nogil:
+    """``g[k] = sum(xs[e] * S[offs[e] + k] for e0 <= e < e1)``, ``e0 < e1``,
+    returning ``sum(g ** 2)`` in double (see the C code above)."""
+    if floating is float:
+        return linsgd_gather_col_f(g, S, offs, xs, e0, e1, n)
+    else:
+        return linsgd_gather_col_d(g, S, offs, xs, e0, e1, n)
 
 
 cdef inline double _sum_sq(const floating *a, Py_ssize_t n) noexcept nogil:
@@ -829,13 +928,14 @@ cdef int _cmp_ll(const void *a, const void *b) noexcept nogil:
 cdef Py_ssize_t _batch_columns(const index_t *indices, const index_t *indptr,
                                const long long *brows, Py_ssize_t n_b,
                                unsigned long long *bitmap, Py_ssize_t n_words,
-                               long long *cols) noexcept nogil:
+                               long long *cols, int *counts) noexcept nogil:
     """The sorted distinct columns of a batch of CSR rows, into ``cols``.
 
     Sorting makes the gather and scatter of the model's rows sweep memory in
     one direction. Small batches of a wide matrix sort with ``qsort``; others
     set bits in ``bitmap`` (all zero on entry and on exit) and read them back
-    in order, O(n_features / 64).
+    in order, O(n_features / 64). Unless ``counts`` is NULL, each entry of
+    column ``c`` also adds one to ``counts[c]`` (one per feature).
     """
     cdef Py_ssize_t i, p, n_nnz = 0, n_cols = 0, w
     cdef long long c
@@ -847,6 +947,9 @@ cdef Py_ssize_t _batch_columns(const index_t *indices, const index_t *indptr,
             for p in range(indptr[brows[i]], indptr[brows[i] + 1]):
                 cols[n_cols] = indices[p]
                 n_cols += 1
+        if counts != NULL:
+            for p in range(n_cols):
+                counts[cols[p]] += 1
         qsort(cols, n_cols, sizeof(long long), _cmp_ll)
         w = 0  # drop duplicates
         for p in range(n_cols):
@@ -858,6 +961,8 @@ cdef Py_ssize_t _batch_columns(const index_t *indices, const index_t *indptr,
         for p in range(indptr[brows[i]], indptr[brows[i] + 1]):
             c = indices[p]
             bitmap[c >> 6] |= (<unsigned long long> 1) << (c & 63)
+            if counts != NULL:  # (the branch is the same for every entry)
+                counts[c] += 1
     for w in range(n_words):
         word = bitmap[w]
         if word:
@@ -997,7 +1102,7 @@ def sparse_pass(
                 continue
             # the batch's columns, in order, and their block of V
             n_cols = _batch_columns(&indices[0], &indptr[0], brows, n_b,
-                                    &bitmap[0], n_words, cols)
+                                    &bitmap[0], n_words, cols, NULL)
             # one sweep: the working block, its copy and its squared norm
             old_sq = 0.0
             for p in range(n_cols):
@@ -1282,7 +1387,7 @@ def sparse_adagrad_pass(
     cdef int status = 0
     cdef double total = 0.0, objective, sw_sum, step = 0.0, w, value
     cdef double sq_norm = 0.0, step_sum = 0.0, q, rate, nv, decay
-    cdef double old_sq, new_sq
+    cdef double old_sq, new_sq, g_sq
     cdef bint per_feature = adagrad == ADAGRAD_FEATURE
     cdef Py_ssize_t qs = 1 if per_feature else n_rows  # sums per feature
     cdef floating *W = &coef[0, 0]
@@ -1296,6 +1401,12 @@ def sparse_adagrad_pass(
         for i in range(starts[bi], stops[bi]):
             n_b += indptr[rows[i] + 1] - indptr[rows[i]]
         max_nnz = max(max_nnz, n_b)
+    if max_b * n_rows >= 2**31 or max_nnz >= 2**31:  # int32 offsets below
+        raise ValueError(
+            f"A batch of {max_b} rows with {max_nnz} non-zeros and {n_rows} "
+            "classes is too large for the sparse AdaGrad pass (its scores and "
+            "entries are indexed by 32-bit offsets); use a smaller batch_size."
+        )
     max_cols = max(min(max_nnz, n_features), 1)
     dtype = np.float32 if floating is float else np.float64
     S_arr = np.empty((max(max_b, 1), n_rows), dtype=dtype)
@@ -1312,13 +1423,13 @@ def sparse_adagrad_pass(
     prev_cols_arr = np.empty(max_cols, dtype=np.int64)
     prev_t_arr = np.empty(max_cols, dtype=np.float64)
     prev_sum_arr = np.empty(max_cols, dtype=np.float64)
-    pos_arr = np.full(n_features, -1, dtype=np.int32)
+    pos_arr = np.zeros(n_features, dtype=np.int32)  # per feature, a count
     # the batch's entries grouped by column (a counting sort): those of block
-    # column p are ent_row / ent_x[start[p]:start[p + 1]]
-    start_arr = np.empty(max_cols + 2, dtype=np.int64)
-    ent_row_arr = np.empty(max(max_nnz, 1), dtype=np.int32)
+    # column p are ent_off / ent_x[start[p]:start[p + 1]] (ent_off: the
+    # offset of the entry's row of scores in S)
+    start_arr = np.empty(max_cols + 1, dtype=np.int64)
+    ent_off_arr = np.empty(max(max_nnz, 1), dtype=np.int32)
     ent_x_arr = np.empty(max(max_nnz, 1), dtype=dtype)
-    ent_col_arr = np.empty(max(max_nnz, 1), dtype=np.int32)  # in batch order
     g_arr = np.empty(n_rows, dtype=dtype)  # one column's gradient
     bitmap_arr = np.zeros(n_words, dtype=np.uint64)
     # During the pass the model lives in records, one per feature, each on
@@ -1347,8 +1458,7 @@ def sparse_adagrad_pass(
     cdef double[::1] prev_sum = prev_sum_arr
     cdef int[::1] pos = pos_arr
     cdef long long[::1] start = start_arr
-    cdef int[::1] ent_row = ent_row_arr
-    cdef int[::1] ent_col = ent_col_arr
+    cdef int[::1] ent_off = ent_off_arr
     cdef Py_ssize_t nz
     cdef floating[::1] ent_x = ent_x_arr
     cdef floating[::1] g = g_arr
@@ -1370,7 +1480,7 @@ def sparse_adagrad_pass(
     cdef floating *Dc
     cdef floating *Pc
     cdef Py_ssize_t e, e_end, pp
-    cdef floating xf, rf, df
+    cdef floating rf, df
 
     sq_norm = _sum_sq(W, n_rows * n_features)
     with nogil:
@@ -1390,34 +1500,27 @@ def sparse_adagrad_pass(
                 sw_sum += sample_weight[brows[i]]
             if not sw_sum > 0:
                 continue
+            # the entries by column (a counting sort): counted per feature
+            # with the columns, their block's ranges, then placed, each
+            # feature's count standing for where its next entry goes
             n_cols = _batch_columns(&indices[0], &indptr[0], brows, n_b,
-                                    &bitmap[0], n_words, cols)
-            # the entries by column: count, prefix sums, place
-            for p in range(n_cols):
-                pos[cols[p]] = <int> p
-            for p in range(n_cols + 2):
-                start[p] = 0
+                                    &bitmap[0], n_words, cols, &pos[0])
             nz = 0
+            for p in range(n_cols):
+                c = cols[p]
+                start[p] = nz
+                nz += pos[c]
+                pos[c] = <int> start[p]
+            start[n_cols] = nz
             for i in range(n_b):
                 j = brows[i]
                 for e in range(indptr[j], indptr[j + 1]):
                     pp = pos[indices[e]]
-                    ent_col[nz] = <int> pp  # one random read of pos per entry
-                    nz += 1
-                    start[pp + 2] += 1
-            for p in range(n_cols):  # pos is all -1 again between batches
-                pos[cols[p]] = -1
-            for p in range(2, n_cols + 2):
-                start[p] += start[p - 1]
-            nz = 0
-            for i in range(n_b):
-                j = brows[i]
-                for e in range(indptr[j], indptr[j + 1]):
-                    pp = ent_col[nz] + 1
-                    nz += 1
-                    ent_row[start[pp]] = <int> i
-                    ent_x[start[pp]] = data[e]
-                    start[pp] += 1
+                    pos[indices[e]] = <int> (pp + 1)
+                    ent_off[pp] = <int> (i * n_rows)
+                    ent_x[pp] = data[e]
+            for p in range(n_cols):  # pos is all 0 again between batches
+                pos[cols[p]] = 0
             # one sweep over the columns, in address order: gather V and G
             # (the restore point), the decayed weights, and their products
             # with the entries into the scores (rows of S: a few KiB)
@@ -1445,9 +1548,9 @@ def sparse_adagrad_pass(
                             t_pass - <long long> bq[BOOK_T],
                             step_sum - bq[BOOK_SUM])
                     dfs[p] = df
-                    for e in range(start[p], e_end):
-                        # products in the data's precision
-                        _axpy_scaled(&S[ent_row[e], 0], ent_x[e], Wc, df, n_rows)
+                    # products in the data's precision
+                    _scatter_col(&S[0, 0], &ent_off[0], &ent_x[0], start[p], e_end,
+                                 Wc, df, n_rows)
                     continue
                 Dc = &Wd[p * n_rows]
                 for k in range(n_rows):
@@ -1460,11 +1563,8 @@ def sparse_adagrad_pass(
                         Dc[k] = <floating> (Wc[k] * decay)
                     else:
                         Dc[k] = Wc[k]
-                for e in range(start[p], e_end):
-                    Srow = &S[ent_row[e], 0]
-                    xf = ent_x[e]
-                    for k in range(n_rows):
-                        Srow[k] = Srow[k] + xf * Dc[k]
+                _scatter_col(&S[0, 0], &ent_off[0], &ent_x[0], start[p], e_end,
+                             Dc, 1, n_rows)  # (* 1: exact)
             value = 0.0
             for i in range(n_b):
                 j = brows[i]
@@ -1504,20 +1604,15 @@ def sparse_adagrad_pass(
                 Wc = <floating *> (R + c * stride)
                 bq = <double *> (R + c * stride + boff)
                 Pc = &Vp[p * n_rows]
-                for k in range(n_rows):
-                    g[k] = 0
-                e_end = start[p + 1]
-                for e in range(start[p], e_end):
-                    _axpy(&g[0], ent_x[e], &S[ent_row[e], 0], n_rows)
+                g_sq = _gather_col(&g[0], &S[0, 0], &ent_off[0], &ent_x[0],
+                                   start[p], start[p + 1], n_rows)
                 if per_feature:  # G += the mean over classes of g**2
-                    bq[BOOK_Q] = <floating> (
-                        Qp[p] + _sum_sq(&g[0], n_rows) / n_rows)
+                    bq[BOOK_Q] = <floating> (Qp[p] + g_sq / n_rows)
                     rate = step / (sqrt(bq[BOOK_Q]) + ADAGRAD_EPS)
                     rf = <floating> rate
                     df = <floating> (1.0 / (1 + alpha * rate))  # the L2 prox
                     # V as gathered, decayed, stepped
-                    _prox_step(Wc, Pc, dfs[p], rf, &g[0], df, n_rows)
-                    new_sq += _sum_sq(Wc, n_rows)
+                    new_sq += _prox_step(Wc, Pc, dfs[p], rf, &g[0], df, n_rows)
                 else:
                     Dc = &Wd[p * n_rows]
                     for k in range(n_rows):

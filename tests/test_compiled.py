@@ -324,7 +324,8 @@ def test_dense_kernel_on_non_contiguous_input(cls, layout, monkeypatch):
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS)
-@pytest.mark.parametrize("n_classes", [2, 4])
+# 13 classes: the kernel's row loops in blocks of eight, then four, then one
+@pytest.mark.parametrize("n_classes", [2, 4, 13])
 @pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
 @pytest.mark.parametrize("alpha", [0.0, 1e-2])
 @pytest.mark.parametrize("mode", [True, "feature"])
@@ -390,8 +391,9 @@ def test_sparse_adagrad_kernel_partial_fit_and_divergence(cls, mode, monkeypatch
     [{}, {"adagrad": True}, {"adagrad": "feature"}, {"average": 200}],
     ids=["plain", "adagrad", "adagrad-feature", "average"],
 )
-def test_sparse_kernels_float32(cls, options, monkeypatch):
-    X, y = _csr(4, np.int32, dtype=np.float32, seed=3)
+@pytest.mark.parametrize("n_classes", [4, 13])
+def test_sparse_kernels_float32(cls, options, n_classes, monkeypatch):
+    X, y = _csr(n_classes, np.int32, dtype=np.float32, seed=3)
     params = dict(
         **options,
         alpha=1e-2,
