@@ -509,23 +509,23 @@ cdef extern from *:
             } \
             return LINSGD_SUM4(acc, s0); \
         } \
-        /* w = (v * dv - r * g) * d, the decayed, stepped and shrunk row; \
-           returns sum(w ** 2) in double */ \
+        /* w = (w * dv - r * g) * d in place, the decayed, stepped and \
+           shrunk row; returns sum(w ** 2) in double */ \
         LINSGD_OUTLINE LINSGD_CLONES static double linsgd_prox_step_##sfx( \
-                type *restrict w, const type *restrict v, type dv, type r, \
-                const type *restrict g, type d, Py_ssize_t n) { \
+                type *restrict w, type dv, type r, const type *restrict g, \
+                type d, Py_ssize_t n) { \
             linsgd_v4d acc = {0.0, 0.0, 0.0, 0.0}, t; \
             double s0; \
             Py_ssize_t k = 0; \
             for (; k + 4 <= n; k += 4) { \
-                vec a = (*(const vec *) (v + k) * dv - r * *(const vec *) (g + k)) * d; \
+                vec a = (*(const vec *) (w + k) * dv - r * *(const vec *) (g + k)) * d; \
                 *(vec *) (w + k) = a; \
                 t = LINSGD_TO_D_##sfx(a); \
                 acc = acc + t * t; \
             } \
             s0 = acc[0]; \
             for (; k < n; k++) { \
-                w[k] = (v[k] * dv - r * g[k]) * d; \
+                w[k] = (w[k] * dv - r * g[k]) * d; \
                 s0 += (double) w[k] * w[k]; \
             } \
             return LINSGD_SUM4(acc, s0); \
@@ -535,10 +535,10 @@ cdef extern from *:
     """
     double linsgd_copy_sum_sq_d(double *y, const double *x, Py_ssize_t n) noexcept nogil
     double linsgd_copy_sum_sq_f(float *y, const float *x, Py_ssize_t n) noexcept nogil
-    double linsgd_prox_step_d(double *w, const double *v, double dv, double r,
-                              const double *g, double d, Py_ssize_t n) noexcept nogil
-    double linsgd_prox_step_f(float *w, const float *v, float dv, float r,
-                              const float *g, float d, Py_ssize_t n) noexcept nogil
+    double linsgd_prox_step_d(double *w, double dv, double r, const double *g,
+                              double d, Py_ssize_t n) noexcept nogil
+    double linsgd_prox_step_f(float *w, float dv, float r, const float *g,
+                              float d, Py_ssize_t n) noexcept nogil
     void linsgd_scatter_col_d(double *S, const int *offs, const double *xs,
                               Py_ssize_t e0, Py_ssize_t e1, const double *w, double d,
                               Py_ssize_t n) noexcept nogil
@@ -562,14 +562,14 @@ cdef inline double _copy_sum_sq(floating *y, const floating *x,
         return linsgd_copy_sum_sq_d(y, x, n)
 
 
-cdef inline double _prox_step(floating *w, const floating *v, floating dv, floating r,
+cdef inline double _prox_step(floating *w, floating dv, floating r,
                               const floating *g, floating d, Py_ssize_t n) noexcept nogil:
-    """``w = (v * dv - r * g) * d``, returning ``sum(w ** 2)`` in double (see
-    the C code above)."""
+    """``w = (w * dv - r * g) * d`` in place, returning ``sum(w ** 2)`` in
+    double (see the C code above)."""
     if floating is float:
-        return linsgd_prox_step_f(w, v, dv, r, g, d, n)
+        return linsgd_prox_step_f(w, dv, r, g, d, n)
     else:
-        return linsgd_prox_step_d(w, v, dv, r, g, d, n)
+        return linsgd_prox_step_d(w, dv, r, g, d, n)
 
 
 cdef inline void _scatter_col(floating *S, const int *offs, const floating *xs,
@@ -1478,7 +1478,6 @@ def sparse_adagrad_pass(
     cdef floating *Wc
     cdef floating *Srow
     cdef floating *Dc
-    cdef floating *Pc
     cdef Py_ssize_t e, e_end, pp
     cdef floating rf, df
 
@@ -1603,7 +1602,6 @@ def sparse_adagrad_pass(
                 c = cols[p]
                 Wc = <floating *> (R + c * stride)
                 bq = <double *> (R + c * stride + boff)
-                Pc = &Vp[p * n_rows]
                 g_sq = _gather_col(&g[0], &S[0, 0], &ent_off[0], &ent_x[0],
                                    start[p], start[p + 1], n_rows)
                 if per_feature:  # G += the mean over classes of g**2
@@ -1612,7 +1610,9 @@ def sparse_adagrad_pass(
                     rf = <floating> rate
                     df = <floating> (1.0 / (1 + alpha * rate))  # the L2 prox
                     # V as gathered, decayed, stepped
-                    new_sq += _prox_step(Wc, Pc, dfs[p], rf, &g[0], df, n_rows)
+                    # the record's V is still the V gathered (not the restore
+                    # point's copy: a stream of reads less)
+                    new_sq += _prox_step(Wc, dfs[p], rf, &g[0], df, n_rows)
                 else:
                     Dc = &Wd[p * n_rows]
                     for k in range(n_rows):
