@@ -355,11 +355,12 @@ cdef extern from *:
     """
     /* sum(a ** 2) in double, in four interleaved partial sums: one running sum
        would wait for each addition before the next (a chain of n latencies);
-       four independent ones overlap. Scalar loads on purpose: the sparse
-       kernels sum a model row or a gradient just written value by value, and
-       a vector load of values still in the store buffer waits for them to be
+       four independent ones overlap. Scalar loads on purpose: the plain
+       sparse kernel sums a model row just written value by value, and a
+       vector load of values still in the store buffer waits for them to be
        written out (store-to-load forwarding fails). That stall cost more
-       than the sums themselves (a quarter of the AdaGrad pass, by perf). */
+       than the sums themselves (a quarter of the AdaGrad pass, by perf,
+       which now takes its sums in the loops that make the values). */
     #if defined(__GNUC__) && !defined(__clang__)
     #define LINSGD_SCALAR __attribute__((optimize("no-tree-vectorize")))
     #else
@@ -1423,7 +1424,7 @@ def sparse_adagrad_pass(
     prev_cols_arr = np.empty(max_cols, dtype=np.int64)
     prev_t_arr = np.empty(max_cols, dtype=np.float64)
     prev_sum_arr = np.empty(max_cols, dtype=np.float64)
-    pos_arr = np.zeros(n_features, dtype=np.int32)  # per feature, a count
+    place_arr = np.zeros(n_features, dtype=np.int32)  # per feature: a count
     # the batch's entries grouped by column (a counting sort): those of block
     # column p are ent_off / ent_x[start[p]:start[p + 1]] (ent_off: the
     # offset of the entry's row of scores in S)
@@ -1456,7 +1457,7 @@ def sparse_adagrad_pass(
     cdef long long[::1] prev_cols = prev_cols_arr
     cdef double[::1] prev_t = prev_t_arr
     cdef double[::1] prev_sum = prev_sum_arr
-    cdef int[::1] pos = pos_arr
+    cdef int[::1] place = place_arr
     cdef long long[::1] start = start_arr
     cdef int[::1] ent_off = ent_off_arr
     cdef Py_ssize_t nz
@@ -1478,7 +1479,7 @@ def sparse_adagrad_pass(
     cdef floating *Wc
     cdef floating *Srow
     cdef floating *Dc
-    cdef Py_ssize_t e, e_end, pp
+    cdef Py_ssize_t e, pp
     cdef floating rf, df
 
     sq_norm = _sum_sq(W, n_rows * n_features)
@@ -1503,23 +1504,23 @@ def sparse_adagrad_pass(
             # with the columns, their block's ranges, then placed, each
             # feature's count standing for where its next entry goes
             n_cols = _batch_columns(&indices[0], &indptr[0], brows, n_b,
-                                    &bitmap[0], n_words, cols, &pos[0])
+                                    &bitmap[0], n_words, cols, &place[0])
             nz = 0
             for p in range(n_cols):
                 c = cols[p]
                 start[p] = nz
-                nz += pos[c]
-                pos[c] = <int> start[p]
+                nz += place[c]
+                place[c] = <int> start[p]
             start[n_cols] = nz
             for i in range(n_b):
                 j = brows[i]
                 for e in range(indptr[j], indptr[j + 1]):
-                    pp = pos[indices[e]]
-                    pos[indices[e]] = <int> (pp + 1)
+                    pp = place[indices[e]]
+                    place[indices[e]] = <int> (pp + 1)
                     ent_off[pp] = <int> (i * n_rows)
                     ent_x[pp] = data[e]
-            for p in range(n_cols):  # pos is all 0 again between batches
-                pos[cols[p]] = 0
+            for p in range(n_cols):  # place is all 0 again between batches
+                place[cols[p]] = 0
             # one sweep over the columns, in address order: gather V and G
             # (the restore point), the decayed weights, and their products
             # with the entries into the scores (rows of S: a few KiB)
@@ -1537,7 +1538,6 @@ def sparse_adagrad_pass(
                 Wc = <floating *> (R + c * stride)
                 bq = <double *> (R + c * stride + boff)
                 old_sq += _copy_sum_sq(&V0[p * n_rows], Wc, n_rows)
-                e_end = start[p + 1]
                 if per_feature:  # one owed decay for the feature's weights
                     Q0[p] = <floating> bq[BOOK_Q]
                     df = 1
@@ -1548,7 +1548,7 @@ def sparse_adagrad_pass(
                             step_sum - bq[BOOK_SUM])
                     dfs[p] = df
                     # products in the data's precision
-                    _scatter_col(&S[0, 0], &ent_off[0], &ent_x[0], start[p], e_end,
+                    _scatter_col(&S[0, 0], &ent_off[0], &ent_x[0], start[p], start[p + 1],
                                  Wc, df, n_rows)
                     continue
                 Dc = &Wd[p * n_rows]
@@ -1562,7 +1562,7 @@ def sparse_adagrad_pass(
                         Dc[k] = <floating> (Wc[k] * decay)
                     else:
                         Dc[k] = Wc[k]
-                _scatter_col(&S[0, 0], &ent_off[0], &ent_x[0], start[p], e_end,
+                _scatter_col(&S[0, 0], &ent_off[0], &ent_x[0], start[p], start[p + 1],
                              Dc, 1, n_rows)  # (* 1: exact)
             value = 0.0
             for i in range(n_b):
