@@ -317,25 +317,32 @@ cdef void _to_class_major(floating *C, const floating *S, const floating *b,
                 Ck[i] = S[i * n_rows + k]
 
 
-cdef double _batch_loss(const floating *Xb, Py_ssize_t n_b, Py_ssize_t n_features,
-                        const floating *W, const floating *b, Py_ssize_t n_rows,
-                        const long long *yb, const double *swb, double sw_sum,
-                        int loss, double margin, floating *S, floating *C,
-                        double *T, bint want_grad) noexcept nogil:
+cdef double _batch_loss(const floating *Xb, const floating **xr, Py_ssize_t n_b,
+                        Py_ssize_t n_features, const floating *W, const floating *b,
+                        Py_ssize_t n_rows, const long long *yb, const double *swb,
+                        double sw_sum, int loss, double margin, floating *S,
+                        floating *C, double *T, floating *Wp,
+                        bint want_grad) noexcept nogil:
     """Weighted mean loss of a dense batch; when ``want_grad``, ``C`` receives
     the score derivatives (weighted), class-major: ``C[k * n_b + i]`` for row
     ``i`` and class ``k``. ``S``: ``n_b * n_rows`` scratch values, ``T``:
     ``3 * n_b``.
 
-    The scores are one row-major gemm; the gradient ``C.T @ Xb`` is then a
-    gemm of two transposed operands, which OpenBLAS runs faster (on the
-    gradient of 256 rows of 256 features and 10 classes, 28 against 48 us in
-    float64) than the product of the row-major derivatives.
+    The batch is the C-ordered rows ``Xb``, whose scores are one row-major
+    gemm, or, with ``xr`` not NULL (few classes), the rows at ``xr[i]``,
+    whose scores :func:`_small_scores` computes (``Wp``: its scratch). The
+    gradient ``C.T @ Xb`` is then a gemm of two transposed operands, which
+    OpenBLAS runs faster (on the gradient of 256 rows of 256 features and 10
+    classes, 28 against 48 us in float64) than the product of the row-major
+    derivatives, or :func:`_small_grad`.
     """
     cdef Py_ssize_t i, k
     cdef double value = 0.0, w
-    _gemm(c'N', c'N', <int> n_rows, <int> n_b, <int> n_features, <floating> 1.0,
-          W, <int> n_rows, Xb, <int> n_features, <floating> 0.0, S, <int> n_rows)
+    if xr != NULL:
+        _small_scores(S, xr, n_b, PREFETCH_ROWS, W, n_rows, n_features, Wp)
+    else:
+        _gemm(c'N', c'N', <int> n_rows, <int> n_b, <int> n_features, <floating> 1.0,
+              W, <int> n_rows, Xb, <int> n_features, <floating> 0.0, S, <int> n_rows)
     if loss == LOG and n_rows > 1:
         _to_class_major(C, S, b, n_b, n_rows)
         return _softmax_block(C, n_b, n_rows, yb, swb, sw_sum, T, want_grad)
@@ -554,6 +561,214 @@ cdef extern from *:
                                Py_ssize_t n) noexcept nogil
 
 
+cdef extern from *:
+    """
+    /* Products of a dense batch with few classes, without BLAS: scores
+       S = Xb @ W and gradient G = C.T @ Xb for n_rows <= 4 vectors of
+       classes (16 in double, 32 in single precision). BLAS repacks the
+       batch for each of these skinny products, and its kernels are tuned
+       for wide ones; here the rows are read in place through pointers (no
+       gather copy), the classes of W (and of the score derivatives) lie in
+       registers, padded with zeros to whole vectors, and NR rows are done at
+       once: per feature, NV loads of W, NR broadcasts of x and NR * NV
+       fused multiply-adds (NR * NV accumulators, which with the NV loaded
+       vectors and a broadcast fit the 16 AVX registers; compiled for
+       x86-64-v3 too, chosen at load time). The sums run over the features
+       in order, one per score (a gemm's order differs: the results agree
+       to rounding, not bit for bit). */
+    #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+    #define LINSGD_FMA_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+    #else
+    #define LINSGD_FMA_CLONES
+    #endif
+    #if defined(__GNUC__) || defined(__clang__)
+    #define LINSGD_INLINE static inline __attribute__((always_inline))
+    #else
+    #define LINSGD_INLINE static inline
+    #endif
+    typedef double linsgd_v4dd __attribute__((vector_size(32), aligned(8)));
+    typedef float linsgd_v8f __attribute__((vector_size(32), aligned(4)));
+    /* rows done at once for NV vectors of classes */
+    static const int linsgd_small_nr[5] = {0, 4, 4, 3, 2};
+    #define LINSGD_SMALL(sfx, type, vec, L) \
+        /* the loop over the features of a block, one cache line of each row \
+           at a time, asking for the same line of the rows pf[0 .. nr) (if \
+           pf) early: one request per line the block reads, spread over the \
+           block's arithmetic, not a burst that stalls it */ \
+        LINSGD_INLINE void linsgd_scores_block_##sfx( \
+                type *restrict S, Py_ssize_t R, const type *const *xr, \
+                const type *const *pf, const type *restrict Wp, \
+                Py_ssize_t n_features, const int nr, const int nv) { \
+            const Py_ssize_t line = 64 / sizeof(type); \
+            vec a[4][4]; \
+            Py_ssize_t d, d0, d1; \
+            int r, v; \
+            for (r = 0; r < nr; r++) \
+                for (v = 0; v < nv; v++) a[r][v] = (vec) {0}; \
+            for (d0 = 0; d0 < n_features; d0 = d1) { \
+                d1 = d0 + line < n_features ? d0 + line : n_features; \
+                if (pf) \
+                    for (r = 0; r < nr; r++) __builtin_prefetch(pf[r] + d0); \
+                for (d = d0; d < d1; d++) { \
+                    vec w[4]; \
+                    for (v = 0; v < nv; v++) w[v] = *(const vec *) (Wp + d * R + v * L); \
+                    for (r = 0; r < nr; r++) { \
+                        type x = xr[r][d]; \
+                        for (v = 0; v < nv; v++) a[r][v] += x * w[v]; \
+                    } \
+                } \
+            } \
+            for (r = 0; r < nr; r++) \
+                for (v = 0; v < nv; v++) *(vec *) (S + r * R + v * L) = a[r][v]; \
+        } \
+        LINSGD_INLINE void linsgd_grad_block_##sfx( \
+                type *restrict Gp, Py_ssize_t R, const type *const *xr, \
+                const type *const *pf, const type *restrict Cp, \
+                Py_ssize_t n_features, const int nr, const int nv) { \
+            const Py_ssize_t line = 64 / sizeof(type); \
+            vec c[4][4]; \
+            Py_ssize_t d, d0, d1; \
+            int r, v; \
+            for (r = 0; r < nr; r++) \
+                for (v = 0; v < nv; v++) c[r][v] = *(const vec *) (Cp + r * R + v * L); \
+            for (d0 = 0; d0 < n_features; d0 = d1) { \
+                d1 = d0 + line < n_features ? d0 + line : n_features; \
+                if (pf) \
+                    for (r = 0; r < nr; r++) __builtin_prefetch(pf[r] + d0); \
+                for (d = d0; d < d1; d++) { \
+                    vec g[4]; \
+                    for (v = 0; v < nv; v++) g[v] = *(vec *) (Gp + d * R + v * L); \
+                    for (r = 0; r < nr; r++) { \
+                        type x = xr[r][d]; \
+                        for (v = 0; v < nv; v++) g[v] += x * c[r][v]; \
+                    } \
+                    for (v = 0; v < nv; v++) *(vec *) (Gp + d * R + v * L) = g[v]; \
+                } \
+            } \
+        } \
+        /* S[i * n_rows + k] = sum_d xr[i][d] * W[d * n_rows + k], i < n_b, \
+           k < n_rows <= 4 L; Wp: scratch of n_features * 4 L values. Asks \
+           for the rows n_ahead ahead in the batch early. */ \
+        LINSGD_OUTLINE LINSGD_FMA_CLONES static void linsgd_small_scores_##sfx( \
+                type *restrict S, const type *const *xr, Py_ssize_t n_b, \
+                Py_ssize_t n_ahead, const type *restrict W, Py_ssize_t n_rows, \
+                Py_ssize_t n_features, type *restrict Wp) { \
+            const int nv = (int) ((n_rows + L - 1) / L); \
+            const int nr = linsgd_small_nr[nv]; \
+            const Py_ssize_t R = nv * L; \
+            type out[4 * 4 * L]; \
+            const type *const *pf; \
+            Py_ssize_t d, i, k, q; \
+            int r; \
+            for (d = 0; d < n_features; d++) \
+                for (k = 0; k < R; k++) \
+                    Wp[d * R + k] = k < n_rows ? W[d * n_rows + k] : (type) 0; \
+            for (i = 0; i < n_b; i += r) { \
+                r = n_b - i >= nr ? nr : 1; \
+                pf = i + n_ahead + r <= n_b ? xr + i + n_ahead : NULL; \
+                LINSGD_SMALL_CALL(linsgd_scores_block_##sfx, nv, r, \
+                                  (out, R, xr + i, pf, Wp, n_features, \
+                                   LINSGD_NR, LINSGD_NV)) \
+                for (q = 0; q < r; q++) \
+                    memcpy(S + (i + q) * n_rows, out + q * R, n_rows * sizeof(type)); \
+            } \
+        } \
+        /* G[d * n_rows + k] = sum_i xr[i][d] * C[k * n_b + i] (C: class-major \
+           score derivatives), n_rows <= 4 L; Gp: scratch of n_features * 4 L \
+           values. Asks for the rows ahead[0 .. n_ahead) early (the next \
+           batch's), as many rows while each block is done as the block has. */ \
+        LINSGD_OUTLINE LINSGD_FMA_CLONES static void linsgd_small_grad_##sfx( \
+                type *restrict G, const type *const *xr, Py_ssize_t n_b, \
+                const type *restrict C, Py_ssize_t n_rows, Py_ssize_t n_features, \
+                type *restrict Gp, const type *const *ahead, Py_ssize_t n_ahead) { \
+            const int nv = (int) ((n_rows + L - 1) / L); \
+            const int nr = linsgd_small_nr[nv]; \
+            const Py_ssize_t R = nv * L; \
+            type Cp[4 * 4 * L]; \
+            const type *const *pf; \
+            Py_ssize_t d, i, k, q; \
+            int r; \
+            memset(Gp, 0, n_features * R * sizeof(type)); \
+            for (i = 0; i < n_b; i += r) { \
+                r = n_b - i >= nr ? nr : 1; \
+                for (q = 0; q < r; q++) \
+                    for (k = 0; k < R; k++) \
+                        Cp[q * R + k] = k < n_rows ? C[k * n_b + i + q] : (type) 0; \
+                pf = i + r <= n_ahead ? ahead + i : NULL; \
+                LINSGD_SMALL_CALL(linsgd_grad_block_##sfx, nv, r, \
+                                  (Gp, R, xr + i, pf, Cp, n_features, \
+                                   LINSGD_NR, LINSGD_NV)) \
+            } \
+            for (d = 0; d < n_features; d++) \
+                memcpy(G + d * n_rows, Gp + d * R, n_rows * sizeof(type)); \
+        }
+    /* f(args) with the block's rows and vectors of classes as constants
+       (args name them LINSGD_NR and LINSGD_NV): a block of nr = 4, 4, 3, 2
+       rows for nv = 1, 2, 3, 4, or of one row */
+    #define LINSGD_SMALL_CASE(f, nr_, nv_, args) \
+        case nv_ * 8 + nr_: { \
+            enum { LINSGD_NR = nr_, LINSGD_NV = nv_ }; \
+            f args; \
+            break; \
+        }
+    #define LINSGD_SMALL_CALL(f, nv, r, args) \
+        switch ((nv) * 8 + (r)) { \
+        LINSGD_SMALL_CASE(f, 1, 1, args) \
+        LINSGD_SMALL_CASE(f, 1, 2, args) \
+        LINSGD_SMALL_CASE(f, 1, 3, args) \
+        LINSGD_SMALL_CASE(f, 1, 4, args) \
+        LINSGD_SMALL_CASE(f, 4, 1, args) \
+        LINSGD_SMALL_CASE(f, 4, 2, args) \
+        LINSGD_SMALL_CASE(f, 3, 3, args) \
+        LINSGD_SMALL_CASE(f, 2, 4, args) \
+        }
+    LINSGD_SMALL(d, double, linsgd_v4dd, 4)
+    LINSGD_SMALL(f, float, linsgd_v8f, 8)
+    """
+    void linsgd_small_scores_d(double *S, const double **xr, Py_ssize_t n_b,
+                               Py_ssize_t n_ahead, const double *W, Py_ssize_t n_rows,
+                               Py_ssize_t n_features, double *Wp) noexcept nogil
+    void linsgd_small_scores_f(float *S, const float **xr, Py_ssize_t n_b,
+                               Py_ssize_t n_ahead, const float *W, Py_ssize_t n_rows,
+                               Py_ssize_t n_features, float *Wp) noexcept nogil
+    void linsgd_small_grad_d(double *G, const double **xr, Py_ssize_t n_b,
+                             const double *C, Py_ssize_t n_rows, Py_ssize_t n_features,
+                             double *Gp, const double **ahead,
+                             Py_ssize_t n_ahead) noexcept nogil
+    void linsgd_small_grad_f(float *G, const float **xr, Py_ssize_t n_b,
+                             const float *C, Py_ssize_t n_rows, Py_ssize_t n_features,
+                             float *Gp, const float **ahead,
+                             Py_ssize_t n_ahead) noexcept nogil
+
+
+#: The most classes the dense pass's own products take (4 vectors of them, see
+#: the C code above); with more, the products go through BLAS.
+cdef Py_ssize_t SMALL_ROWS_D = 16, SMALL_ROWS_F = 32
+
+
+cdef inline void _small_scores(floating *S, const floating **xr, Py_ssize_t n_b,
+                               Py_ssize_t n_ahead, const floating *W,
+                               Py_ssize_t n_rows, Py_ssize_t n_features,
+                               floating *Wp) noexcept nogil:
+    """``S[i * n_rows + k] = xr[i] @ W[:, k]`` (see the C code above)."""
+    if floating is float:
+        linsgd_small_scores_f(S, xr, n_b, n_ahead, W, n_rows, n_features, Wp)
+    else:
+        linsgd_small_scores_d(S, xr, n_b, n_ahead, W, n_rows, n_features, Wp)
+
+
+cdef inline void _small_grad(floating *G, const floating **xr, Py_ssize_t n_b,
+                             const floating *C, Py_ssize_t n_rows,
+                             Py_ssize_t n_features, floating *Gp,
+                             const floating **ahead, Py_ssize_t n_ahead) noexcept nogil:
+    """``G[d * n_rows + k] = sum_i xr[i][d] * C[k * n_b + i]`` (see the C code
+    above)."""
+    if floating is float:
+        linsgd_small_grad_f(G, xr, n_b, C, n_rows, n_features, Gp, ahead, n_ahead)
+    else:
+        linsgd_small_grad_d(G, xr, n_b, C, n_rows, n_features, Gp, ahead, n_ahead)
+
+
 cdef inline double _copy_sum_sq(floating *y, const floating *x,
                                 Py_ssize_t n) noexcept nogil:
     """``y = x``, returning ``sum(x ** 2)`` in double (see the C code above)."""
@@ -651,6 +866,20 @@ cdef inline void _gather_row(floating *out, const char *row, Py_ssize_t n_featur
             out[d] = (<const floating *> (row + d * col_stride))[0]
 
 
+cdef inline void _row_pointers(const floating **xr, const char *base,
+                              const long long *rows, Py_ssize_t start, Py_ssize_t n_b,
+                              bint gathered, Py_ssize_t row_stride) noexcept nogil:
+    """``xr[i]``: the address of row ``rows[start + i]`` (``gathered``) or
+    ``start + i`` of the matrix at ``base``, rows ``row_stride`` bytes apart."""
+    cdef Py_ssize_t i
+    if gathered:
+        for i in range(n_b):
+            xr[i] = <const floating *> (base + rows[start + i] * row_stride)
+    else:
+        for i in range(n_b):
+            xr[i] = <const floating *> (base + (start + i) * row_stride)
+
+
 def dense_pass(
     const floating[:, :] X,
     const long long[::1] y,
@@ -735,6 +964,17 @@ def dense_pass(
     cdef Py_ssize_t max_b = 0
     for bi in range(n_batches):
         max_b = max(max_b, stops[bi] - starts[bi])
+    # few classes: the products of _small_scores and _small_grad, which read
+    # the batch's rows where they are (X, or buffer if X's rows are strided)
+    cdef bint small = n_rows <= SMALL_ROWS_D
+    if floating is float:
+        small = n_rows <= SMALL_ROWS_F
+    cdef const long long *rows_p = &rows[0] if n_gathered > 0 else NULL
+    cdef bint in_place = not gathered or col_stride == sizeof(floating)
+    cdef const floating **xr = NULL
+    cdef const floating **ahead = NULL
+    cdef const floating **swap
+    cdef Py_ssize_t n_ahead = 0, ahead_bi = -1  # ahead: batch ahead_bi's rows
     dtype = np.float32 if floating is float else np.float64
     S_arr = np.empty((max(max_b, 1), n_rows), dtype=dtype)
     T_arr = np.empty(3 * max(max_b, 1), dtype=np.float64)
@@ -755,6 +995,16 @@ def dense_pass(
     cdef floating *G = &G_v[0]
     cdef floating[::1] gb_v = gb_arr
     cdef floating *gb = &gb_v[0]
+    # the small products' scratch: the batch's row pointers, the next one's,
+    # and W and G padded to whole vectors of classes
+    P_arr = np.zeros(2 * max(max_b, 1) if small else 1, dtype=np.uintp)
+    cdef size_t[::1] P_v = P_arr
+    pad_arr = np.empty(n_features * 32 + 1 if small else 1, dtype=S_arr.dtype)
+    cdef floating[::1] pad_v = pad_arr
+    cdef floating *pad = &pad_v[0]
+    if small:
+        xr = <const floating **> <void *> &P_v[0]
+        ahead = <const floating **> <void *> &P_v[max(max_b, 1)]
     cdef floating *prev = &prev_coef[0, 0]
     cdef floating *prev_b = &prev_intercept[0]
     cdef floating *V = &velocity_coef[0, 0] if momentum != 0 else NULL
@@ -778,7 +1028,20 @@ def dense_pass(
                 sw_sum += swb[i]
             if not sw_sum > 0:
                 continue  # a batch of zero weight carries no information
-            if gathered:
+            if small and in_place:
+                if ahead_bi == bi:  # made while the previous batch ran
+                    swap = xr
+                    xr = ahead
+                    ahead = swap
+                else:
+                    _row_pointers(xr, Xc, rows_p, starts[bi], n_b, gathered, row_stride)
+                n_ahead, ahead_bi = 0, -1
+                if bi + 1 < n_batches:  # the next batch's rows, to ask for early
+                    n_ahead, ahead_bi = stops[bi + 1] - starts[bi + 1], bi + 1
+                    _row_pointers(ahead, Xc, rows_p, starts[bi + 1], n_ahead,
+                                  gathered, row_stride)
+                Xb = NULL
+            elif gathered:
                 for i in range(n_b):
                     # random rows: ask for the one PREFETCH_ROWS ahead early
                     # (into the next batch, whose rows follow in ``rows``)
@@ -795,10 +1058,14 @@ def dense_pass(
                                 Xc + rows[starts[bi] + i] * row_stride,
                                 n_features, col_stride)
                 Xb = buf
+                if small:  # X's rows are strided: the small products read buf
+                    _row_pointers(xr, <const char *> buf, NULL, 0, n_b, False,
+                                  n_features * sizeof(floating))
+                    n_ahead = 0
             else:
                 Xb = &Xp[starts[bi] * n_features]
-            objective = _batch_loss(Xb, n_b, n_features, W, b, n_rows, yb, swb,
-                                    sw_sum, loss, margin, S, C, T, True)
+            objective = _batch_loss(Xb, xr, n_b, n_features, W, b, n_rows, yb, swb,
+                                    sw_sum, loss, margin, S, C, T, pad, True)
             objective += _penalty(W, size, alpha, l1_ratio)
             if not isfinite(objective):
                 memcpy(W, prev, size * sizeof(floating))
@@ -809,9 +1076,12 @@ def dense_pass(
             memcpy(prev, W, size * sizeof(floating))
             memcpy(prev_b, b, n_rows * sizeof(floating))
             # G = C.T @ Xb, i.e. W-shaped (n_features, n_rows) gradient
-            _gemm(c'T', c'T', <int> n_rows, <int> n_features, <int> n_b,
-                  <floating> 1.0, C, <int> n_b, Xb, <int> n_features,
-                  <floating> 0.0, G, <int> n_rows)
+            if small:
+                _small_grad(G, xr, n_b, C, n_rows, n_features, pad, ahead, n_ahead)
+            else:
+                _gemm(c'T', c'T', <int> n_rows, <int> n_features, <int> n_b,
+                      <floating> 1.0, C, <int> n_b, Xb, <int> n_features,
+                      <floating> 0.0, G, <int> n_rows)
             if adagrad:
                 for jq in range(n_features):  # feature jq's weights, by class
                     if adagrad == ADAGRAD_FEATURE:  # G += mean over classes of g**2
@@ -897,8 +1167,15 @@ def dense_pass(
                     swb[i] = sample_weight[j]
                     sw_sum += swb[i]
                 Xb = buf if gathered else &Xp[starts[last] * n_features]
-                objective = _batch_loss(Xb, n_b, n_features, W, b, n_rows, yb,
-                                        swb, sw_sum, loss, margin, S, C, T, False)
+                if small and in_place:
+                    _row_pointers(xr, Xc, rows_p, starts[last], n_b, gathered,
+                                  row_stride)
+                elif small:
+                    _row_pointers(xr, <const char *> buf, NULL, 0, n_b, False,
+                                  n_features * sizeof(floating))
+                objective = _batch_loss(Xb, xr, n_b, n_features, W, b, n_rows, yb,
+                                        swb, sw_sum, loss, margin, S, C, T, pad,
+                                        False)
                 if not isfinite(objective):
                     status = 2
             if status == 2:

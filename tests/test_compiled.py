@@ -128,6 +128,43 @@ def test_dense_kernel_partial_fit_and_full_batch(cls, monkeypatch):
     _assert_same(fast, ref)
 
 
+# The dense pass's own products for few classes: rows in blocks of 4, 4, 3 and
+# 2 for 1 to 4 vectors of classes (4 doubles, 8 floats), then single rows
+# (batches of 38 and a last one of 23: 1 to 3 rows after the blocks); 21
+# features, not a whole cache line. Beyond 16 (float64) or
+# 32 (float32) classes the products are BLAS's.
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("n_classes", [3, 5, 9, 13, 16, 17])
+@pytest.mark.parametrize("shuffle", [True, "batches"])
+def test_dense_kernel_class_blocks_match_reference(
+    cls, n_classes, shuffle, monkeypatch
+):
+    X, y = _problem(n_classes, n_samples=251, n_features=21, seed=n_classes)
+    assert len(np.unique(y)) == n_classes
+    params = dict(
+        batch_size=38, max_iter=3, tol=None, random_state=0, eta0=0.1, shuffle=shuffle
+    )
+    fast, ref = _fit_both(lambda: cls(**params), lambda e: e.fit(X, y), monkeypatch)
+    _assert_same(fast, ref)
+    assert np.abs(fast.coef_).min() > 0  # every class's weights were updated
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("n_classes", [4, 9, 17, 25, 32, 33])
+def test_dense_kernel_float32_class_blocks(cls, n_classes, monkeypatch):
+    X, y = _problem(n_classes, n_samples=251, n_features=21, seed=n_classes)
+    X = X.astype(np.float32)
+    params = dict(batch_size=38, max_iter=3, tol=None, random_state=0, eta0=0.1)
+    fast, ref = _fit_both(lambda: cls(**params), lambda e: e.fit(X, y), monkeypatch)
+    assert fast.coef_.dtype == np.float32
+    scale = np.abs(ref.coef_).max()
+    np.testing.assert_allclose(fast.coef_, ref.coef_, rtol=0, atol=1e-4 * scale)
+    np.testing.assert_allclose(
+        fast.intercept_, ref.intercept_, rtol=0, atol=1e-4 * scale
+    )
+    np.testing.assert_allclose(fast.loss_curve_, ref.loss_curve_, rtol=1e-4)
+
+
 @pytest.mark.parametrize("cls", ESTIMATORS)
 def test_dense_kernel_float32_agrees_to_float32_precision(cls, monkeypatch):
     X, y = _problem(4, dtype=np.float32)
