@@ -571,9 +571,10 @@ cdef extern from *:
        gather copy), the classes of W (and of the score derivatives) lie in
        registers, padded with zeros to whole vectors, and NR rows are done at
        once: per feature, NV loads of W, NR broadcasts of x and NR * NV
-       fused multiply-adds (NR * NV accumulators, which with the NV loaded
-       vectors and a broadcast fit the 16 AVX registers; compiled for
-       x86-64-v3 too, chosen at load time). The sums run over the features
+       fused multiply-adds (NR * NV accumulators, at most 12, which with
+       the NV loaded vectors and a broadcast fit the 16 AVX registers; gcc
+       keeps them there, no spill; compiled for x86-64-v3 too, chosen at
+       load time). The sums run over the features
        in order, one per score (a gemm's order differs: the results agree
        to rounding, not bit for bit). */
     #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
@@ -588,8 +589,9 @@ cdef extern from *:
     #endif
     typedef double linsgd_v4dd __attribute__((vector_size(32), aligned(8)));
     typedef float linsgd_v8f __attribute__((vector_size(32), aligned(4)));
-    /* rows done at once for NV vectors of classes */
-    static const int linsgd_small_nr[5] = {0, 4, 4, 3, 2};
+    /* NR, the rows done at once, for NV vectors of classes: NR * NV + NV + 1
+       <= 16 registers */
+    static const int linsgd_small_nr[5] = {0, 8, 6, 4, 2};
     #define LINSGD_SMALL(sfx, type, vec, L) \
         /* the loop over the features of a block, one cache line of each row \
            at a time, asking for the same line of the rows pf[0 .. nr) (if \
@@ -600,7 +602,7 @@ cdef extern from *:
                 const type *const *pf, const type *restrict Wp, \
                 Py_ssize_t n_features, const int nr, const int nv) { \
             const Py_ssize_t line = 64 / sizeof(type); \
-            vec a[4][4]; \
+            vec a[8][4]; \
             Py_ssize_t d, d0, d1; \
             int r, v; \
             for (r = 0; r < nr; r++) \
@@ -626,7 +628,7 @@ cdef extern from *:
                 const type *const *pf, const type *restrict Cp, \
                 Py_ssize_t n_features, const int nr, const int nv) { \
             const Py_ssize_t line = 64 / sizeof(type); \
-            vec c[4][4]; \
+            vec c[8][4]; \
             Py_ssize_t d, d0, d1; \
             int r, v; \
             for (r = 0; r < nr; r++) \
@@ -656,7 +658,7 @@ cdef extern from *:
             const int nv = (int) ((n_rows + L - 1) / L); \
             const int nr = linsgd_small_nr[nv]; \
             const Py_ssize_t R = nv * L; \
-            type out[4 * 4 * L]; \
+            type out[12 * L]; /* NR * NV <= 12 vectors */ \
             const type *const *pf; \
             Py_ssize_t d, i, k, q; \
             int r; \
@@ -684,7 +686,7 @@ cdef extern from *:
             const int nv = (int) ((n_rows + L - 1) / L); \
             const int nr = linsgd_small_nr[nv]; \
             const Py_ssize_t R = nv * L; \
-            type Cp[4 * 4 * L]; \
+            type Cp[12 * L]; \
             const type *const *pf; \
             Py_ssize_t d, i, k, q; \
             int r; \
@@ -703,23 +705,23 @@ cdef extern from *:
                 memcpy(G + d * n_rows, Gp + d * R, n_rows * sizeof(type)); \
         }
     /* f(args) with the block's rows and vectors of classes as constants
-       (args name them LINSGD_NR and LINSGD_NV): a block of nr = 4, 4, 3, 2
+       (args name them LINSGD_NR and LINSGD_NV): a block of nr = 8, 6, 4, 2
        rows for nv = 1, 2, 3, 4, or of one row */
     #define LINSGD_SMALL_CASE(f, nr_, nv_, args) \
-        case nv_ * 8 + nr_: { \
+        case nv_ * 16 + nr_: { \
             enum { LINSGD_NR = nr_, LINSGD_NV = nv_ }; \
             f args; \
             break; \
         }
     #define LINSGD_SMALL_CALL(f, nv, r, args) \
-        switch ((nv) * 8 + (r)) { \
+        switch ((nv) * 16 + (r)) { \
         LINSGD_SMALL_CASE(f, 1, 1, args) \
         LINSGD_SMALL_CASE(f, 1, 2, args) \
         LINSGD_SMALL_CASE(f, 1, 3, args) \
         LINSGD_SMALL_CASE(f, 1, 4, args) \
-        LINSGD_SMALL_CASE(f, 4, 1, args) \
-        LINSGD_SMALL_CASE(f, 4, 2, args) \
-        LINSGD_SMALL_CASE(f, 3, 3, args) \
+        LINSGD_SMALL_CASE(f, 8, 1, args) \
+        LINSGD_SMALL_CASE(f, 6, 2, args) \
+        LINSGD_SMALL_CASE(f, 4, 3, args) \
         LINSGD_SMALL_CASE(f, 2, 4, args) \
         }
     LINSGD_SMALL(d, double, linsgd_v4dd, 4)
