@@ -5,8 +5,10 @@
 Each function runs one pass over a list of batches for one configuration and
 mirrors a numpy reference in :mod:`._sgd` (``sgd_pass`` and
 ``_sgd_pass_lazy_sparse``), which the tests compare it with. The products go
-through BLAS (``scipy.linalg.cython_blas``); the per-row loss derivatives, the
-updates and the bookkeeping are plain loops, all without the GIL.
+through BLAS (``scipy.linalg.cython_blas``), but for a dense batch with few
+classes (``_small_scores`` and ``_small_grad``); the per-row loss
+derivatives, the updates and the bookkeeping are plain loops, all without the
+GIL.
 
 Layout: ``coef`` is ``(n_rows, n_features)`` in Fortran order, i.e. a
 C-ordered ``(n_features, n_rows)`` matrix ``W`` with ``W[d, k]`` at
@@ -328,13 +330,13 @@ cdef double _batch_loss(const floating *Xb, const floating **xr, Py_ssize_t n_b,
     ``i`` and class ``k``. ``S``: ``n_b * n_rows`` scratch values, ``T``:
     ``3 * n_b``.
 
-    The batch is the C-ordered rows ``Xb``, whose scores are one row-major
-    gemm, or, with ``xr`` not NULL (few classes), the rows at ``xr[i]``,
-    whose scores :func:`_small_scores` computes (``Wp``: its scratch). The
-    gradient ``C.T @ Xb`` is then a gemm of two transposed operands, which
-    OpenBLAS runs faster (on the gradient of 256 rows of 256 features and 10
-    classes, 28 against 48 us in float64) than the product of the row-major
-    derivatives, or :func:`_small_grad`.
+    The scores are one row-major gemm of the C-ordered rows ``Xb`` or, with
+    ``xr`` not NULL (few classes), :func:`_small_scores` of the rows at
+    ``xr[i]`` (``Wp``: its scratch). Class-major derivatives suit both
+    gradient products: the gemm of two transposed operands ``C.T @ Xb``,
+    which OpenBLAS runs faster (on the gradient of 256 rows of 256 features
+    and 10 classes, 28 against 48 us in float64) than the product of the
+    row-major derivatives, and :func:`_small_grad`.
     """
     cdef Py_ssize_t i, k
     cdef double value = 0.0, w
@@ -998,7 +1000,8 @@ def dense_pass(
     cdef floating[::1] gb_v = gb_arr
     cdef floating *gb = &gb_v[0]
     # the small products' scratch: the batch's row pointers, the next one's,
-    # and W and G padded to whole vectors of classes
+    # and W or G padded to whole vectors of classes (at most 4 vectors of 8
+    # floats, or 4 of 4 doubles, per feature)
     P_arr = np.zeros(2 * max(max_b, 1) if small else 1, dtype=np.uintp)
     cdef size_t[::1] P_v = P_arr
     pad_arr = np.empty(n_features * 32 + 1 if small else 1, dtype=S_arr.dtype)
