@@ -652,10 +652,10 @@ cdef extern from *:
         } \
         /* S[i * n_rows + k] = sum_d xr[i][d] * W[d * n_rows + k], i < n_b, \
            k < n_rows <= 4 L; Wp: scratch of n_features * 4 L values. Asks \
-           for the rows n_ahead ahead in the batch early. */ \
+           for the rows lead rows ahead in the batch early. */ \
         LINSGD_OUTLINE LINSGD_FMA_CLONES static void linsgd_small_scores_##sfx( \
                 type *restrict S, const type *const *xr, Py_ssize_t n_b, \
-                Py_ssize_t n_ahead, const type *restrict W, Py_ssize_t n_rows, \
+                Py_ssize_t lead, const type *restrict W, Py_ssize_t n_rows, \
                 Py_ssize_t n_features, type *restrict Wp) { \
             const int nv = (int) ((n_rows + L - 1) / L); \
             const int nr = linsgd_small_nr[nv]; \
@@ -669,7 +669,7 @@ cdef extern from *:
                     Wp[d * R + k] = k < n_rows ? W[d * n_rows + k] : (type) 0; \
             for (i = 0; i < n_b; i += r) { \
                 r = n_b - i >= nr ? nr : 1; \
-                pf = i + n_ahead + r <= n_b ? xr + i + n_ahead : NULL; \
+                pf = i + lead + r <= n_b ? xr + i + lead : NULL; \
                 LINSGD_SMALL_CALL(linsgd_scores_block_##sfx, nv, r, \
                                   (out, R, xr + i, pf, Wp, n_features, \
                                    LINSGD_NR, LINSGD_NV)) \
@@ -730,10 +730,10 @@ cdef extern from *:
     LINSGD_SMALL(f, float, linsgd_v8f, 8)
     """
     void linsgd_small_scores_d(double *S, const double **xr, Py_ssize_t n_b,
-                               Py_ssize_t n_ahead, const double *W, Py_ssize_t n_rows,
+                               Py_ssize_t lead, const double *W, Py_ssize_t n_rows,
                                Py_ssize_t n_features, double *Wp) noexcept nogil
     void linsgd_small_scores_f(float *S, const float **xr, Py_ssize_t n_b,
-                               Py_ssize_t n_ahead, const float *W, Py_ssize_t n_rows,
+                               Py_ssize_t lead, const float *W, Py_ssize_t n_rows,
                                Py_ssize_t n_features, float *Wp) noexcept nogil
     void linsgd_small_grad_d(double *G, const double **xr, Py_ssize_t n_b,
                              const double *C, Py_ssize_t n_rows, Py_ssize_t n_features,
@@ -751,14 +751,15 @@ cdef Py_ssize_t SMALL_ROWS_D = 16, SMALL_ROWS_F = 32
 
 
 cdef inline void _small_scores(floating *S, const floating **xr, Py_ssize_t n_b,
-                               Py_ssize_t n_ahead, const floating *W,
+                               Py_ssize_t lead, const floating *W,
                                Py_ssize_t n_rows, Py_ssize_t n_features,
                                floating *Wp) noexcept nogil:
-    """``S[i * n_rows + k] = xr[i] @ W[:, k]`` (see the C code above)."""
+    """``S[i * n_rows + k] = xr[i] @ W[:, k]``, asking for the rows ``lead``
+    ahead early (see the C code above)."""
     if floating is float:
-        linsgd_small_scores_f(S, xr, n_b, n_ahead, W, n_rows, n_features, Wp)
+        linsgd_small_scores_f(S, xr, n_b, lead, W, n_rows, n_features, Wp)
     else:
-        linsgd_small_scores_d(S, xr, n_b, n_ahead, W, n_rows, n_features, Wp)
+        linsgd_small_scores_d(S, xr, n_b, lead, W, n_rows, n_features, Wp)
 
 
 cdef inline void _small_grad(floating *G, const floating **xr, Py_ssize_t n_b,
@@ -1010,6 +1011,9 @@ def dense_pass(
     if small:
         xr = <const floating **> <void *> &P_v[0]
         ahead = <const floating **> <void *> &P_v[max(max_b, 1)]
+        if not in_place:  # X's rows are strided: the products read buf's rows
+            _row_pointers(xr, <const char *> buf, NULL, 0, max_b, False,
+                          n_features * sizeof(floating))
     cdef floating *prev = &prev_coef[0, 0]
     cdef floating *prev_b = &prev_intercept[0]
     cdef floating *V = &velocity_coef[0, 0] if momentum != 0 else NULL
@@ -1063,10 +1067,6 @@ def dense_pass(
                                 Xc + rows[starts[bi] + i] * row_stride,
                                 n_features, col_stride)
                 Xb = buf
-                if small:  # X's rows are strided: the small products read buf
-                    _row_pointers(xr, <const char *> buf, NULL, 0, n_b, False,
-                                  n_features * sizeof(floating))
-                    n_ahead = 0
             else:
                 Xb = &Xp[starts[bi] * n_features]
             objective = _batch_loss(Xb, xr, n_b, n_features, W, b, n_rows, yb, swb,
@@ -1175,9 +1175,6 @@ def dense_pass(
                 if small and in_place:
                     _row_pointers(xr, Xc, rows_p, starts[last], n_b, gathered,
                                   row_stride)
-                elif small:
-                    _row_pointers(xr, <const char *> buf, NULL, 0, n_b, False,
-                                  n_features * sizeof(floating))
                 objective = _batch_loss(Xb, xr, n_b, n_features, W, b, n_rows, yb,
                                         swb, sw_sum, loss, margin, S, C, T, pad,
                                         False)
