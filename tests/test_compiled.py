@@ -651,3 +651,41 @@ def test_sparse_averaged_kernel_accepts_a_c_ordered_average(cls):
         est.partial_fit(X[150:], y[150:])
     np.testing.assert_array_equal(c_order.coef_, fortran.coef_)
     np.testing.assert_array_equal(c_order.intercept_, fortran.intercept_)
+
+
+@pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
+def test_sparse_adagrad_kernel_refuses_batches_beyond_int32_offsets(index_dtype):
+    """A batch whose scores need 2**31 or more slots (rows x classes) is
+    refused before anything is allocated or written: the model is unchanged."""
+    from sklearn_linsgd import _fast
+    from sklearn_linsgd._compiled import ADAGRAD
+
+    n_b, n_classes = 2**15, 2**16  # 2**31 scores; the model is 512 KiB
+    data = np.ones(n_b)
+    indices = np.zeros(n_b, dtype=index_dtype)
+    indptr = np.arange(n_b + 1, dtype=index_dtype)
+    coef = np.asfortranarray(np.full((n_classes, 1), 0.5))
+    intercept = np.zeros(n_classes)
+    sq_coef, sq_intercept = np.zeros_like(coef), np.zeros(n_classes)
+    args = (
+        data,
+        indices,
+        indptr,
+        np.zeros(n_b, dtype=np.int64),
+        np.ones(n_b),
+        np.arange(n_b, dtype=np.int64),
+        np.array([0], dtype=np.int64),
+        np.array([n_b], dtype=np.int64),
+        np.array([0.1]),
+        coef,
+        intercept,
+        sq_coef,
+        sq_intercept,
+        0,
+        1.0,
+        1e-4,
+        True,
+    )
+    with pytest.raises(ValueError, match="too large for the sparse AdaGrad pass"):
+        _fast.sparse_adagrad_pass(*args, ADAGRAD["coordinate"])
+    assert np.all(coef == 0.5) and not np.any(intercept) and not np.any(sq_coef)
