@@ -1111,6 +1111,14 @@ def _summary_row(w):
         # each row's per-epoch time over the floor measured in its own process
         return ratio(per_epoch(r), r["floor"] if r else None, "{:.1f}x")
 
+    def over_floors(r):
+        # ours: over its own process's floor, and over the workload's median
+        # floor (a slow or fast floor in one process moves the first alone)
+        own = over_floor(r)
+        if own == "—":
+            return own
+        return f"{own} ({ratio(per_epoch(r), floor, '{:.1f}x')})"
+
     def ttt(key):
         r = _row(rows, key)
         if r is None:
@@ -1137,8 +1145,8 @@ def _summary_row(w):
         "| {}, {} / {}, {}, {} | {}, {} | {}, {} |".format(
             w["name"],
             1e3 * floor,
-            over_floor(svm),
-            over_floor(soft),
+            over_floors(svm),
+            over_floors(soft),
             over_floor(sgd),
             over_floor(mlp),
             ratio(sgd_e, pe_svm, "{:.1f}"),
@@ -1256,7 +1264,9 @@ def write_report(path, info, workloads, mode, elapsed, figures, notes=()):
         "better accuracy; fit peak memory = model + a few batches (no copy of X). "
         "Per-epoch numbers come from the fixed-epoch rows; each epoch / floor "
         "ratio uses the floor measured in that row's own process (the floor "
-        "column is the median over the rows).",
+        "column is the median over the rows); for our two estimators the ratio "
+        "over that median floor follows in parentheses, since the floor of one "
+        "process can be off by a third on a shared machine.",
         "",
         *summary_lines(workloads),
         "",

@@ -213,3 +213,32 @@ def test_specs_are_unique_and_the_target_row_runs_before_the_curves(mode, name):
         assert hasattr(est, "fit")
         if spec.curve:
             assert hasattr(est, "partial_fit")
+
+
+def test_summary_gives_ours_over_own_and_median_floor():
+    """Our rows' epoch / floor: over the floor of the row's own process, then
+    (in parentheses) over the workload's median floor."""
+
+    def row(key, floor, fit_time, epochs):
+        return {
+            "key": key,
+            "floor": floor,
+            "fit_time": fit_time,
+            "epochs": epochs,
+            "test_accuracy": 0.5,
+            "peak_mib": 1.0,
+        }
+
+    rows = [
+        row("svm_fixed", 0.020, 0.5, 5),  # 0.1 s / epoch
+        row("softmax_fixed", 0.025, 0.375, 5),  # 0.075 s / epoch
+        row("sgd_hinge_fixed", 0.025, 10.0, 10),  # 1 s / epoch
+        row("mlp_sgd_fixed", 0.030, 3.0, 5),  # 0.6 s / epoch
+    ]
+    line = run._summary_row({"name": "w", "rows": rows})
+    cells = [c.strip() for c in line.strip("|").split("|")]
+    assert cells[:6] == ["w", "25.00", "5.0x (4.0x)", "3.0x (3.0x)", "40.0x", "20.0x"]
+    assert cells[6:8] == ["10.0, 13.3", "6.0, 8.0"]
+    # a missing row of ours shows a dash, not a ratio in parentheses
+    line = run._summary_row({"name": "w", "rows": rows[1:]})
+    assert [c.strip() for c in line.strip("|").split("|")][2] == "—"
