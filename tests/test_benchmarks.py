@@ -6,6 +6,10 @@ report is written from results.
 
 import json
 import os
+import re
+import subprocess
+import sys
+import sysconfig
 
 import numpy as np
 import pytest
@@ -242,3 +246,40 @@ def test_summary_gives_ours_over_own_and_median_floor():
     # a missing row of ours shows a dash, not a ratio in parentheses
     line = run._summary_row({"name": "w", "rows": rows[1:]})
     assert [c.strip() for c in line.strip("|").split("|")][2] == "—"
+
+
+@pytest.mark.parametrize("n_classes", [3, 10, 16])
+def test_kernel_harness_builds_and_checks_the_products(tmp_path, n_classes):
+    """benchmarks/kernel_harness: the C block extracted from _fast.pyx builds
+    with the extension's compiler, and the harness's products equal its plain
+    loops."""
+    here = os.path.join(os.path.dirname(run.__file__), "kernel_harness")
+    pyx = os.path.join(os.path.dirname(here), "..", "sklearn_linsgd", "_fast.pyx")
+    header = tmp_path / "kernels.h"
+    subprocess.run(
+        [sys.executable, os.path.join(here, "extract.py"), pyx, str(header)],
+        check=True,
+    )
+    assert "LINSGD_SMALL(d, double" in header.read_text()
+    cc = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    exe = tmp_path / "harness"
+    subprocess.run(
+        [cc, "-O2", f"-I{tmp_path}", os.path.join(here, "harness.c"), "-o", str(exe)]
+        + ["-lm"],
+        check=True,
+    )
+    out = subprocess.run(
+        [str(exe), "300", str(n_classes), "300"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    m = re.search(
+        r"scores ([\d.]+), gradient ([\d.]+), both ([\d.]+); max \|error\| (\S+)",
+        out,
+    )
+    assert m, out
+    assert all(float(v) > 0 for v in m.groups()[:3])
+    assert float(m.group(4)) < 1e-12
+    bad = subprocess.run([str(exe), "100", "10"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "usage: harness" in bad.stderr
