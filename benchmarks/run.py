@@ -1114,10 +1114,9 @@ def _summary_row(w):
     def over_floors(r):
         # ours: over its own process's floor, and over the workload's median
         # floor (a slow or fast floor in one process moves the first alone)
-        own = over_floor(r)
-        if own == "—":
-            return own
-        return f"{own} ({ratio(per_epoch(r), floor, '{:.1f}x')})"
+        if not (per_epoch(r) and r["floor"]):
+            return over_floor(r)
+        return f"{over_floor(r)} ({ratio(per_epoch(r), floor, '{:.1f}x')})"
 
     def ttt(key):
         r = _row(rows, key)

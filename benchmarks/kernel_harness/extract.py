@@ -13,7 +13,17 @@ typedef ssize_t Py_ssize_t;
 
 
 def main(src, out):
-    text = open(src).read()
+    """Copy the C block that starts at ``MARK`` in ``src`` to ``out``.
+
+    Parameters
+    ----------
+    src : str
+        Path of ``sklearn_linsgd/_fast.pyx``.
+    out : str
+        Path of the header to write (``PRELUDE`` and the block).
+    """
+    with open(src) as f:
+        text = f.read()
     start = text.index(MARK)
     stop = text.index('    """', start)
     with open(out, "w") as f:
