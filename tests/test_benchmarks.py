@@ -283,3 +283,28 @@ def test_kernel_harness_builds_and_checks_the_products(tmp_path, n_classes):
     assert float(m.group(4)) < 1e-12
     bad = subprocess.run([str(exe), "100", "10"], capture_output=True, text=True)
     assert bad.returncode == 2 and "usage: harness" in bad.stderr
+
+
+def test_row_read_probe_sums_the_same_rows_in_every_order(tmp_path):
+    """benchmarks/kernel_harness/rows.c: reads every row once in each order
+    (the three sums agree to rounding), times each, and refuses bad sizes."""
+    here = os.path.join(os.path.dirname(run.__file__), "kernel_harness")
+    cc = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    exe = tmp_path / "rows"
+    subprocess.run(
+        [cc, "-O2", os.path.join(here, "rows.c"), "-o", str(exe), "-lm"], check=True
+    )
+    out = subprocess.run(
+        [str(exe), "1000", "24", "3"], check=True, capture_output=True, text=True
+    ).stdout
+    m = re.search(
+        r"rows 1000 x 24: ns a row: in order ([\d.]+), random ([\d.]+) \(([\d.]+)x\), "
+        r"random asking 3 ahead ([\d.]+) \(([\d.]+)x\); sums differ by (\S+)",
+        out,
+    )
+    assert m, out
+    assert all(float(v) > 0 for v in m.groups()[:5])
+    assert float(m.group(6)) < 1e-12
+    for args in (["100", "20"], ["100", "24", "100"], ["0", "8"], ["100"]):
+        bad = subprocess.run([str(exe), *args], capture_output=True, text=True)
+        assert bad.returncode == 2 and "usage: rows" in bad.stderr, args
