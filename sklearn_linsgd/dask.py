@@ -24,6 +24,7 @@ import time
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from . import _sgd
@@ -42,6 +43,22 @@ __all__ = ["ParallelSGD"]
 
 # State arrays that are averaged across partitions, weighted by rows.
 _MIXED = ("coef", "intercept", "velocity_coef", "velocity_intercept")
+
+
+def _estimator_has(method):
+    """A check for :func:`~sklearn.utils.metaestimators.available_if`: the
+    wrapped estimator has ``method``; otherwise an AttributeError that says
+    what to use instead (the cause of the one ``available_if`` raises)."""
+
+    def check(self):
+        if not hasattr(self.estimator, method):
+            raise AttributeError(
+                f"{type(self.estimator).__name__} has no {method}; use "
+                "SoftmaxSGD, or calibrate the scores with CalibratedClassifierCV."
+            )
+        return True
+
+    return check
 
 
 class ParallelSGD(ClassifierMixin, BaseEstimator):
@@ -416,10 +433,13 @@ class ParallelSGD(ClassifierMixin, BaseEstimator):
         """
         return self._delegate("decision_function", X)
 
+    @available_if(_estimator_has("predict_proba"))
     def predict_proba(self, X):
         """Class probabilities, when the estimator has them (blockwise on dask).
 
-        Only for estimators with ``predict_proba`` (``SoftmaxSGD``).
+        Only for estimators with ``predict_proba`` (``SoftmaxSGD``): with
+        another, ``hasattr(model, "predict_proba")`` is False, as for
+        scikit-learn's meta-estimators.
 
         Parameters
         ----------
@@ -429,17 +449,14 @@ class ParallelSGD(ClassifierMixin, BaseEstimator):
         -------
         proba : ndarray or dask array of shape (n_samples, n_classes)
         """
-        if not hasattr(self.estimator, "predict_proba"):
-            raise AttributeError(
-                f"{type(self.estimator).__name__} has no predict_proba; use "
-                "SoftmaxSGD, or calibrate the scores with CalibratedClassifierCV."
-            )
         return self._delegate("predict_proba", X)
 
+    @available_if(_estimator_has("predict_log_proba"))
     def predict_log_proba(self, X):
         """Logarithm of the class probabilities (blockwise on dask arrays).
 
-        Only for estimators with ``predict_log_proba`` (``SoftmaxSGD``).
+        Only for estimators with ``predict_log_proba`` (``SoftmaxSGD``), as
+        :meth:`predict_proba`.
 
         Parameters
         ----------
@@ -449,10 +466,6 @@ class ParallelSGD(ClassifierMixin, BaseEstimator):
         -------
         log_proba : ndarray or dask array of shape (n_samples, n_classes)
         """
-        if not hasattr(self.estimator, "predict_log_proba"):
-            raise AttributeError(
-                f"{type(self.estimator).__name__} has no predict_log_proba."
-            )
         return self._delegate("predict_log_proba", X)
 
     def score(self, X, y, sample_weight=None):

@@ -239,8 +239,46 @@ def test_dask_predictions_equal_numpy_predictions(client, Estimator, n_classes):
 def test_linear_svm_has_no_predict_proba(client):
     X, y = make_classification(n_samples=200, random_state=0)
     model = ParallelSGD(LinearSVMSGD(), n_rounds=1, client=client).fit(X, y)
-    with pytest.raises(AttributeError, match="LinearSVMSGD has no predict_proba"):
-        model.predict_proba(X)
+    # hidden, as in scikit-learn's meta-estimators (StackingClassifier and
+    # CalibratedClassifierCV choose a method by hasattr)
+    assert not hasattr(model, "predict_proba")
+    assert not hasattr(model, "predict_log_proba")
+    assert not hasattr(ParallelSGD(LinearSVMSGD()), "predict_proba")
+    assert hasattr(ParallelSGD(SoftmaxSGD()), "predict_proba")
+    for method in ("predict_proba", "predict_log_proba"):
+        with pytest.raises(AttributeError, match=f"no attribute '{method}'") as info:
+            getattr(model, method)(X)
+        assert f"LinearSVMSGD has no {method}; use SoftmaxSGD" in str(
+            info.value.__cause__
+        )
+
+
+def test_stacking_uses_the_scores_of_a_wrapped_svm(client):
+    """StackingClassifier picks decision_function for ParallelSGD(LinearSVMSGD)
+    (it used to pick predict_proba and fail) and predict_proba for SoftmaxSGD."""
+    from sklearn.ensemble import StackingClassifier
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = make_classification(
+        n_samples=300, n_classes=3, n_informative=5, random_state=0
+    )
+    stack = StackingClassifier(
+        [
+            (
+                "svm",
+                ParallelSGD(LinearSVMSGD(random_state=0), n_rounds=2, client=client),
+            ),
+            (
+                "softmax",
+                ParallelSGD(SoftmaxSGD(random_state=0), n_rounds=2, client=client),
+            ),
+        ],
+        final_estimator=LogisticRegression(),
+        cv=2,
+    ).fit(X, y)
+    assert stack.stack_method_ == ["decision_function", "predict_proba"]
+    assert stack.transform(X).shape == (300, 6)
+    assert stack.score(X, y) > 0.6
 
 
 def test_callback_and_verbose(client, split, capsys):
