@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.datasets import make_classification
+from sklearn.ensemble import StackingClassifier
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
 from sklearn_linsgd import LinearSVMSGD, SoftmaxSGD
@@ -256,9 +258,6 @@ def test_linear_svm_has_no_predict_proba(client):
 def test_stacking_uses_the_scores_of_a_wrapped_svm(client):
     """StackingClassifier picks decision_function for ParallelSGD(LinearSVMSGD)
     (it used to pick predict_proba and fail) and predict_proba for SoftmaxSGD."""
-    from sklearn.ensemble import StackingClassifier
-    from sklearn.linear_model import LogisticRegression
-
     X, y = make_classification(
         n_samples=300, n_classes=3, n_informative=5, random_state=0
     )
