@@ -827,13 +827,16 @@ cdef double _penalty(const floating *W, Py_ssize_t size, double alpha,
                      double l1_ratio) noexcept nogil:
     """``alpha * ((1 - l1_ratio) / 2 ||W||^2 + l1_ratio |W|_1)``."""
     cdef Py_ssize_t j
-    cdef double ab = 0.0
+    cdef double value = 0.0, ab = 0.0
     if alpha == 0:
         return 0.0
+    if l1_ratio < 1:  # (not 0 * an overflowed norm, nan, for the lasso)
+        value = (1 - l1_ratio) * 0.5 * _sum_sq(W, size)
     if l1_ratio > 0:
         for j in range(size):
             ab += fabs(W[j])
-    return alpha * ((1 - l1_ratio) * 0.5 * _sum_sq(W, size) + l1_ratio * ab)
+        value += l1_ratio * ab
+    return alpha * value
 
 
 cdef inline floating _shrink(floating w, double threshold) noexcept nogil:
@@ -1178,6 +1181,9 @@ def dense_pass(
                 objective = _batch_loss(Xb, xr, n_b, n_features, W, b, n_rows, yb,
                                         swb, sw_sum, loss, margin, S, C, T, pad,
                                         False)
+                # with the penalty, as each batch's: finite parameters whose
+                # squared norm overflows would fail the next pass's first batch
+                objective += _penalty(W, size, alpha, l1_ratio)
                 if not isfinite(objective):
                     status = 2
             if status == 2:
@@ -1521,7 +1527,10 @@ def sparse_pass(
                 scale = 1.0
             total += objective * n_b
             rows_done += n_b
-        if status == 0 and not (isfinite(scale * sq_norm)
+        # ||W||^2 = scale^2 ||V||^2 (the penalty's), finite only when every
+        # entry of W is and their squares do not overflow together: the next
+        # pass's first batch would otherwise be non-finite whatever the step
+        if status == 0 and not (isfinite(scale * scale * sq_norm)
                                 and _all_finite(b, n_rows)):
             status = 2
         if status != 0 and u > 0:

@@ -322,12 +322,13 @@ def sgd_pass(
         raise _divergence(epoch, step, state)
     if last is not None:
         # Check the last update on its own batch: a pass never returns
-        # parameters whose objective there is non-finite (the next pass could
-        # not restore anything older, and would diverge whatever the step).
+        # parameters whose objective there (penalty included) is non-finite
+        # (the next pass could not restore anything older, and would diverge
+        # whatever the step).
         Xb, idx, sw = last
         final = loss_grad(
             state["coef"], state["intercept"], Xb, y[idx], sw, return_grad=False
-        )
+        ) + penalty_value(state["coef"], config.alpha, config.l1_ratio)
         if not np.isfinite(final):
             np.copyto(state["coef"], prev_coef)
             np.copyto(state["intercept"], prev_intercept)
@@ -627,8 +628,9 @@ def _sgd_pass_lazy_sparse(
                 scale, sq_norm = 1.0, _sq_norm(coef)
             total += objective * n_rows
             rows_done += n_rows
-        # sq_norm is finite exactly when every entry of V is
-        if not (np.isfinite(scale * sq_norm) and np.isfinite(intercept).all()):
+        # ||W||^2 = scale^2 ||V||^2 (the penalty's) is finite exactly when
+        # every entry of W is and their squares do not overflow together
+        if not (np.isfinite(scale * scale * sq_norm) and np.isfinite(intercept).all()):
             raise restore_and_fail()
     finally:
         if average is not None:

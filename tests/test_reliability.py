@@ -18,7 +18,13 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 
-from sklearn_linsgd import DivergenceError, LinearSVMSGD, SoftmaxSGD, schedules
+from sklearn_linsgd import (
+    DivergenceError,
+    LinearSVMSGD,
+    SoftmaxSGD,
+    _compiled,
+    schedules,
+)
 
 ESTIMATORS = [LinearSVMSGD, SoftmaxSGD]
 
@@ -345,6 +351,38 @@ def test_partial_fit_never_returns_a_non_finite_objective(cls):
                 assert np.isfinite(est.objective(X, y))
                 outcomes.append("ok")
     assert outcomes[-3:] == ["ok", "ok", "ok"], outcomes
+
+
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "numpy"])
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_a_pass_never_returns_weights_whose_penalty_overflows(
+    cls, compiled, sparse, monkeypatch
+):
+    # One full-batch step of 1e158 leaves finite weights of about 1e158 and a
+    # finite loss, but ||W||^2 overflows: the next call's first batch would be
+    # non-finite whatever its step. The call raises and keeps the start. (On
+    # CSR data the L2 decay of that step, 1 - 1e154, is a scale factor of V.)
+    monkeypatch.setattr(_compiled, "ENABLED", compiled)
+    X, y = _data()
+    X = sp.csr_matrix(X) if sparse else X
+    est = cls(batch_size="full", learning_rate="constant", eta0=1e158)
+    with pytest.raises(DivergenceError, match="non-finite at epoch 1"):
+        est.partial_fit(X, y, classes=[0, 1, 2])
+    assert_array_equal(est.coef_, 0.0)
+    assert_array_equal(est.intercept_, 0.0)
+    est.set_params(eta0=1e-2)
+    est.partial_fit(X, y)
+    assert np.isfinite(est.objective(X, y))
+    # The lasso's penalty |W|_1 of such weights is finite: no divergence, and
+    # the next call trains from them (0 * the overflowed norm is not taken).
+    est = cls(batch_size="full", learning_rate="constant", eta0=1e158, penalty="l1")
+    est.partial_fit(X, y, classes=[0, 1, 2])
+    assert np.abs(est.coef_).max() > 1e150
+    assert np.isfinite(est.objective(X, y))
+    est.set_params(eta0=1e-2)
+    est.partial_fit(X, y)
+    assert np.isfinite(est.objective(X, y))
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS)
