@@ -1314,11 +1314,12 @@ def sparse_pass(
     Returns
     -------
     status, n_updates, rows_done, total, samples_seen, n_avg
-        As :func:`dense_pass` (status 2: non-finite parameters at the end).
+        As :func:`dense_pass` (status 2: non-finite parameters at the end, or
+        a non-finite loss of the last batch at them).
     """
     cdef Py_ssize_t n_features = coef.shape[1], n_rows = coef.shape[0]
     cdef Py_ssize_t n_batches = starts.shape[0], bi, i, j, k, p, q, n_b, n_cols
-    cdef Py_ssize_t u = 0, rows_done = 0, max_b = 0, max_nnz = 0
+    cdef Py_ssize_t u = 0, rows_done = 0, max_b = 0, max_nnz = 0, last = -1
     cdef Py_ssize_t max_cols, n_prev = 0, n_words = (n_features + 63) // 64
     cdef int status = 0
     cdef double total = 0.0, objective, sw_sum, step = 0.0, w, value, decay
@@ -1486,6 +1487,7 @@ def sparse_pass(
                 for k in range(n_rows):
                     b[k] = <floating> (b[k] - step * <floating> gb[k])
             u += 1
+            last = bi
             samples_seen += n_b
             if averaging and samples_seen >= average_start:
                 n_avg += 1
@@ -1527,6 +1529,33 @@ def sparse_pass(
                 scale = 1.0
             total += objective * n_b
             rows_done += n_b
+        if status == 0 and last >= 0:
+            # the last update on its own batch, as dense_pass: parameters at
+            # which it is non-finite would fail the next pass's first batch
+            # whatever the step (the scores as the batch's were: W = scale V)
+            n_b = stops[last] - starts[last]
+            brows = &rows[starts[last]]
+            sw_sum = 0.0
+            for i in range(n_b):
+                sw_sum += sample_weight[brows[i]]
+            value = 0.0
+            for i in range(n_b):
+                j = brows[i]
+                Srow = &S[i, 0]
+                for k in range(n_rows):
+                    Srow[k] = 0
+                for p in range(indptr[j], indptr[j + 1]):
+                    Wp = &W[indices[p] * n_rows]
+                    xf = <floating> (data[p] * scale)
+                    for k in range(n_rows):
+                        Srow[k] += xf * Wp[k]
+                for k in range(n_rows):
+                    Srow[k] = Srow[k] + b[k]
+                w = sample_weight[j] / sw_sum
+                value += w * _row_loss_grad(Srow, Srow, y[j], n_rows, loss, margin,
+                                            w, False)
+            if not isfinite(value):
+                status = 2
         # ||W||^2 = scale^2 ||V||^2 (the penalty's), finite only when every
         # entry of W is and their squares do not overflow together: the next
         # pass's first batch would otherwise be non-finite whatever the step

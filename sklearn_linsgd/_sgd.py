@@ -554,6 +554,7 @@ def _sgd_pass_lazy_sparse(
     scale, sq_norm = 1.0, _sq_norm(coef)
     total, rows_done, step = 0.0, 0, state.get("last_step", 0.0)
     prev = None  # (cols, V[:, cols], intercept, scale) before an update
+    last = None  # the last updated batch: (idx, cols, Xc, sw)
 
     def restore_and_fail():
         nonlocal scale
@@ -628,6 +629,16 @@ def _sgd_pass_lazy_sparse(
                 scale, sq_norm = 1.0, _sq_norm(coef)
             total += objective * n_rows
             rows_done += n_rows
+            last = (idx, cols, Xc, sw)
+        if last is not None:
+            # the last update on its own batch, as sgd_pass: parameters at
+            # which it is non-finite would fail the next pass's first batch
+            idx, cols, Xc, sw = last
+            final = loss_grad(
+                scale * coef[:, cols], intercept, Xc, y[idx], sw, return_grad=False
+            )
+            if not np.isfinite(final):
+                raise restore_and_fail()
         # ||W||^2 = scale^2 ||V||^2 (the penalty's) is finite exactly when
         # every entry of W is and their squares do not overflow together
         if not (np.isfinite(scale * scale * sq_norm) and np.isfinite(intercept).all()):

@@ -328,13 +328,20 @@ def test_partial_fit_continues_after_divergence_with_smaller_eta0(cls, options):
     assert np.isfinite(est.loss_curve_[-1])
 
 
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "numpy"])
 @pytest.mark.parametrize("cls", ESTIMATORS)
-def test_partial_fit_never_returns_a_non_finite_objective(cls):
+def test_partial_fit_never_returns_a_non_finite_objective(
+    cls, compiled, sparse, monkeypatch
+):
     # float32 features near 1e30: one step of 1e-4 makes the scores overflow.
     # partial_fit must not return such parameters silently (they would make
     # every later call diverge at its first batch, whatever the step size);
-    # it raises, and a smaller eta0 then trains.
+    # it raises, and a smaller eta0 then trains. (The lazy CSR passes once
+    # returned them: every later call then diverged.)
+    monkeypatch.setattr(_compiled, "ENABLED", compiled)
     X = np.array([[1e30, 0], [0, 1e30], [1e30, 1e30]], dtype=np.float32)
+    X = sp.csr_matrix(X) if sparse else X
     y = np.array([0, 1, 1])
     est = cls(batch_size="full", learning_rate="constant", eta0=1e-4, alpha=0.0)
     outcomes = []
