@@ -1271,6 +1271,46 @@ cdef void _settle_average(floating *A, const floating *V, Py_ssize_t size,
         A[j] = <floating> (c * A[j] + d * V[j])
 
 
+cdef inline double _csr_batch_loss(
+        const floating *data, const index_t *indices, const index_t *indptr,
+        const long long *y, const double *sample_weight, const long long *brows,
+        Py_ssize_t n_b, double sw_sum, const floating *V, const int *pos,
+        int *cidx, double scale, const floating *b, floating *S,
+        Py_ssize_t n_rows, int loss, double margin, bint want_grad) noexcept nogil:
+    """Weighted mean loss of the CSR rows ``brows`` at ``W = scale * V``;
+    ``S[i * n_rows + k]`` receives row ``i``'s scores, or with ``want_grad``
+    its weighted derivatives. Column ``c``'s weights are ``V``'s row
+    ``pos[c]`` (a batch's compact block; then ``cidx`` receives each entry's
+    row of it, in order) or, with ``pos`` NULL, row ``c``."""
+    cdef Py_ssize_t i, j, k, p, r, nz = 0
+    cdef double value = 0.0, w
+    cdef floating xf
+    cdef floating *Srow
+    cdef const floating *Vr
+    for i in range(n_b):
+        j = brows[i]
+        Srow = &S[i * n_rows]
+        for k in range(n_rows):
+            Srow[k] = 0
+        for p in range(indptr[j], indptr[j + 1]):
+            if pos != NULL:
+                r = pos[indices[p]]
+                cidx[nz] = <int> r
+                nz += 1
+            else:
+                r = indices[p]
+            Vr = &V[r * n_rows]
+            xf = <floating> (data[p] * scale)
+            for k in range(n_rows):
+                Srow[k] += xf * Vr[k]
+        for k in range(n_rows):
+            Srow[k] = Srow[k] + b[k]
+        w = sample_weight[j] / sw_sum
+        value += w * _row_loss_grad(Srow, Srow, y[j], n_rows, loss, margin, w,
+                                    want_grad)
+    return value
+
+
 def sparse_pass(
     const floating[::1] data,
     const index_t[::1] indices,
@@ -1405,25 +1445,10 @@ def sparse_pass(
                     Wr[k] = Wp[k]
                 old_sq += _sum_sq(Wp, n_rows)
             # scores at W = scale * V and their weighted derivatives
-            value = 0.0
-            nz = 0
-            for i in range(n_b):
-                j = brows[i]
-                Srow = &S[i, 0]
-                for k in range(n_rows):
-                    Srow[k] = 0
-                for p in range(indptr[j], indptr[j + 1]):
-                    cidx[nz] = pos[indices[p]]
-                    Wq = &cur_vals[cidx[nz] * n_rows]
-                    nz += 1
-                    xf = <floating> (data[p] * scale)
-                    for k in range(n_rows):
-                        Srow[k] += xf * Wq[k]
-                for k in range(n_rows):
-                    Srow[k] = Srow[k] + b[k]
-                w = sample_weight[j] / sw_sum
-                value += w * _row_loss_grad(Srow, Srow, y[j], n_rows,
-                                            loss, margin, w, True)
+            value = _csr_batch_loss(&data[0], &indices[0], &indptr[0], &y[0],
+                                    &sample_weight[0], brows, n_b, sw_sum,
+                                    cur_vals, &pos[0], &cidx[0], scale, b,
+                                    &S[0, 0], n_rows, loss, margin, True)
             objective = value + 0.5 * alpha * scale * scale * sq_norm
             if not isfinite(objective):
                 for p in range(n_cols):
@@ -1538,22 +1563,10 @@ def sparse_pass(
             sw_sum = 0.0
             for i in range(n_b):
                 sw_sum += sample_weight[brows[i]]
-            value = 0.0
-            for i in range(n_b):
-                j = brows[i]
-                Srow = &S[i, 0]
-                for k in range(n_rows):
-                    Srow[k] = 0
-                for p in range(indptr[j], indptr[j + 1]):
-                    Wp = &W[indices[p] * n_rows]
-                    xf = <floating> (data[p] * scale)
-                    for k in range(n_rows):
-                        Srow[k] += xf * Wp[k]
-                for k in range(n_rows):
-                    Srow[k] = Srow[k] + b[k]
-                w = sample_weight[j] / sw_sum
-                value += w * _row_loss_grad(Srow, Srow, y[j], n_rows, loss, margin,
-                                            w, False)
+            value = _csr_batch_loss(&data[0], &indices[0], &indptr[0], &y[0],
+                                    &sample_weight[0], brows, n_b, sw_sum, W,
+                                    NULL, NULL, scale, b, &S[0, 0], n_rows, loss,
+                                    margin, False)
             if not isfinite(value):
                 status = 2
         # ||W||^2 = scale^2 ||V||^2 (the penalty's), finite only when every

@@ -328,20 +328,26 @@ def test_partial_fit_continues_after_divergence_with_smaller_eta0(cls, options):
     assert np.isfinite(est.loss_curve_[-1])
 
 
-@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
-@pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "numpy"])
+@pytest.fixture(
+    params=[(True, False), (True, True), (False, False), (False, True)],
+    ids=["compiled-dense", "compiled-csr", "numpy-dense", "numpy-csr"],
+)
+def every_pass(request, monkeypatch):
+    """Each kind of pass in turn (compiled or numpy, dense or CSR data): sets
+    which runs and returns the function that puts ``X`` in its form."""
+    compiled, sparse = request.param
+    monkeypatch.setattr(_compiled, "ENABLED", compiled)
+    return sp.csr_matrix if sparse else np.asarray
+
+
 @pytest.mark.parametrize("cls", ESTIMATORS)
-def test_partial_fit_never_returns_a_non_finite_objective(
-    cls, compiled, sparse, monkeypatch
-):
+def test_partial_fit_never_returns_a_non_finite_objective(cls, every_pass):
     # float32 features near 1e30: one step of 1e-4 makes the scores overflow.
     # partial_fit must not return such parameters silently (they would make
     # every later call diverge at its first batch, whatever the step size);
     # it raises, and a smaller eta0 then trains. (The lazy CSR passes once
     # returned them: every later call then diverged.)
-    monkeypatch.setattr(_compiled, "ENABLED", compiled)
-    X = np.array([[1e30, 0], [0, 1e30], [1e30, 1e30]], dtype=np.float32)
-    X = sp.csr_matrix(X) if sparse else X
+    X = every_pass(np.array([[1e30, 0], [0, 1e30], [1e30, 1e30]], dtype=np.float32))
     y = np.array([0, 1, 1])
     est = cls(batch_size="full", learning_rate="constant", eta0=1e-4, alpha=0.0)
     outcomes = []
@@ -360,19 +366,14 @@ def test_partial_fit_never_returns_a_non_finite_objective(
     assert outcomes[-3:] == ["ok", "ok", "ok"], outcomes
 
 
-@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
-@pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "numpy"])
 @pytest.mark.parametrize("cls", ESTIMATORS)
-def test_a_pass_never_returns_weights_whose_penalty_overflows(
-    cls, compiled, sparse, monkeypatch
-):
+def test_a_pass_never_returns_weights_whose_penalty_overflows(cls, every_pass):
     # One full-batch step of 1e158 leaves finite weights of about 1e158 and a
     # finite loss, but ||W||^2 overflows: the next call's first batch would be
     # non-finite whatever its step. The call raises and keeps the start. (On
     # CSR data the L2 decay of that step, 1 - 1e154, is a scale factor of V.)
-    monkeypatch.setattr(_compiled, "ENABLED", compiled)
     X, y = _data()
-    X = sp.csr_matrix(X) if sparse else X
+    X = every_pass(X)
     est = cls(batch_size="full", learning_rate="constant", eta0=1e158)
     with pytest.raises(DivergenceError, match="non-finite at epoch 1"):
         est.partial_fit(X, y, classes=[0, 1, 2])
