@@ -248,26 +248,34 @@ def test_summary_gives_ours_over_own_and_median_floor():
     assert [c.strip() for c in line.strip("|").split("|")][2] == "—"
 
 
+HARNESS = os.path.join(os.path.dirname(run.__file__), "kernel_harness")
+
+
+def _build_c(tmp_path, source, *flags):
+    """Build ``benchmarks/kernel_harness/<source>`` with the extension's
+    compiler into ``tmp_path``; returns the executable's path."""
+    cc = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    exe = tmp_path / os.path.splitext(source)[0]
+    subprocess.run(
+        [cc, "-O2", *flags, os.path.join(HARNESS, source), "-o", str(exe), "-lm"],
+        check=True,
+    )
+    return exe
+
+
 @pytest.mark.parametrize("n_classes", [3, 10, 16])
 def test_kernel_harness_builds_and_checks_the_products(tmp_path, n_classes):
     """benchmarks/kernel_harness: the C block extracted from _fast.pyx builds
     with the extension's compiler, and the harness's products equal its plain
     loops."""
-    here = os.path.join(os.path.dirname(run.__file__), "kernel_harness")
-    pyx = os.path.join(os.path.dirname(here), "..", "sklearn_linsgd", "_fast.pyx")
+    pyx = os.path.join(os.path.dirname(HARNESS), "..", "sklearn_linsgd", "_fast.pyx")
     header = tmp_path / "kernels.h"
     subprocess.run(
-        [sys.executable, os.path.join(here, "extract.py"), pyx, str(header)],
+        [sys.executable, os.path.join(HARNESS, "extract.py"), pyx, str(header)],
         check=True,
     )
     assert "LINSGD_SMALL(d, double" in header.read_text()
-    cc = (sysconfig.get_config_var("CC") or "cc").split()[0]
-    exe = tmp_path / "harness"
-    subprocess.run(
-        [cc, "-O2", f"-I{tmp_path}", os.path.join(here, "harness.c"), "-o", str(exe)]
-        + ["-lm"],
-        check=True,
-    )
+    exe = _build_c(tmp_path, "harness.c", f"-I{tmp_path}")
     out = subprocess.run(
         [str(exe), "300", str(n_classes), "300"],
         check=True,
@@ -288,12 +296,7 @@ def test_kernel_harness_builds_and_checks_the_products(tmp_path, n_classes):
 def test_row_read_probe_sums_the_same_rows_in_every_order(tmp_path):
     """benchmarks/kernel_harness/rows.c: reads every row once in each order
     (the three sums agree to rounding), times each, and refuses bad sizes."""
-    here = os.path.join(os.path.dirname(run.__file__), "kernel_harness")
-    cc = (sysconfig.get_config_var("CC") or "cc").split()[0]
-    exe = tmp_path / "rows"
-    subprocess.run(
-        [cc, "-O2", os.path.join(here, "rows.c"), "-o", str(exe), "-lm"], check=True
-    )
+    exe = _build_c(tmp_path, "rows.c")
     out = subprocess.run(
         [str(exe), "1000", "24", "3"], check=True, capture_output=True, text=True
     ).stdout
