@@ -5,6 +5,8 @@ the plain callables that the optimizer loop (:mod:`._sgd`) runs.
 """
 
 import contextlib
+import copy
+import inspect
 import math
 import time
 import warnings
@@ -145,6 +147,7 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
 
     def _check_params(self, for_partial_fit=False):
         """Rules that tie several parameters together."""
+        self._check_ignored_params()
         if self.learning_rate == "optimal" and self.alpha == 0:
             raise ValueError(
                 "alpha must be > 0 with learning_rate='optimal', whose step is "
@@ -219,12 +222,87 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
                 )
         elif isinstance(lr, Real):
             sched = schedules.Constant(float(lr))
+        elif isinstance(lr, schedules.Schedule):
+            sched = _bind_schedule(lr, self.eta0, self.power_t)
         else:
             sched = lr
         if hasattr(sched, "validate"):
             sched.validate()
         plateau = sched if isinstance(sched, schedules.ReduceOnPlateau) else None
         return sched, plateau
+
+    def _check_ignored_params(self):
+        """Refuse a non-default parameter that this configuration would ignore.
+
+        A grid over such a parameter would otherwise give identical fits
+        without a word (e.g. ``eta0`` with ``learning_rate="optimal"``).
+        """
+        defaults = {
+            name: p.default
+            for name, p in inspect.signature(type(self).__init__).parameters.items()
+        }
+
+        def changed(name):
+            value, default = getattr(self, name), defaults[name]
+            return not (value is default or value == default)
+
+        lr = self.learning_rate
+        problems = []
+        if changed("eta0"):
+            if isinstance(lr, str) and lr == "optimal":
+                problems.append(
+                    "eta0 does not apply to learning_rate='optimal', whose step is "
+                    "1 / (alpha * (t0 + t)); use learning_rate='constant' (or "
+                    "another named schedule) to set the step with eta0"
+                )
+            elif isinstance(lr, schedules.Schedule):
+                if not _uses(lr, "eta0"):
+                    problems.append(
+                        f"eta0 does not apply to learning_rate={lr!r}: it sets "
+                        "its own step sizes"
+                    )
+                elif _explicit(lr, "eta0"):
+                    problems.append(
+                        f"eta0 is set both on the estimator and in learning_rate="
+                        f"{lr!r}; set it in one place: leave the schedule's eta0 "
+                        "at None to take the estimator's (then a grid over eta0 "
+                        "acts), or leave the estimator's at its default"
+                    )
+            elif not isinstance(lr, str):
+                problems.append(
+                    f"eta0 does not apply to learning_rate={lr!r}, which gives "
+                    "the step sizes itself; use learning_rate='constant' with "
+                    "eta0, or leave eta0 at its default"
+                )
+        if changed("power_t"):
+            if isinstance(lr, schedules.Schedule):
+                if not _uses(lr, "power_t"):
+                    problems.append(
+                        f"power_t does not apply to learning_rate={lr!r}; it is "
+                        "the exponent of 'invscaling' (InverseScaling)"
+                    )
+                elif _explicit(lr, "power_t"):
+                    problems.append(
+                        f"power_t is set both on the estimator and in "
+                        f"learning_rate={lr!r}; set it in one place (the "
+                        "schedule's power_t=None takes the estimator's)"
+                    )
+            elif not (isinstance(lr, str) and lr == "invscaling"):
+                problems.append(
+                    f"power_t applies to learning_rate='invscaling' only, not to "
+                    f"learning_rate={lr!r}"
+                )
+        if self.nesterov and not self.momentum:
+            problems.append(
+                "nesterov=True needs momentum > 0 (it is a form of momentum)"
+            )
+        if problems:
+            raise ValueError(
+                f"{type(self).__name__}: "
+                + "; ".join(problems)
+                + ". A parameter that has no effect is refused, so that a grid "
+                "search over it cannot give identical fits without a word."
+            )
 
     def _update_config(self):
         average = self.average
@@ -380,7 +458,7 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
         train_idx = np.arange(n_samples)
         validation_score = None
         if self.early_stopping:
-            train_idx, val_idx = self._validation_split(y_ind, rng)
+            train_idx, val_idx = self._validation_split(y_ind, rng, sw)
             X_val = X[val_idx] if reader is None else reader.gather(X, val_idx, None)
             validation_score = _accuracy_scorer(X_val, y_ind[val_idx], sw[val_idx])
 
@@ -392,8 +470,10 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
                 sw[val_idx] = 0
             batch_size = n_samples
             n_batches = 1
+            sw = _sgd.normalise_weights(sw)
         else:
             n_batches = math.ceil(train_idx.size / batch_size)
+            sw = _sgd.normalise_weights(sw, train_idx)
         schedule, plateau = self._schedule(steps_per_epoch=n_batches)
 
         def make_batches(epoch):
@@ -453,7 +533,7 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
             )
         return self
 
-    def _validation_split(self, y_ind, rng):
+    def _validation_split(self, y_ind, rng, sample_weight):
         seed = int(rng.integers(np.iinfo(np.int32).max))
         try:
             train_idx, val_idx = train_test_split(
@@ -468,6 +548,15 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
                 f"of validation_fraction={self.validation_fraction}: {exc} Use more "
                 "data, a larger validation_fraction, or early_stopping=False."
             ) from exc
+        for name, idx in (("validation", val_idx), ("training", train_idx)):
+            if not sample_weight[idx].sum() > 0:
+                raise ValueError(
+                    f"early_stopping held out a validation split whose {name} "
+                    f"rows ({idx.size} of {y_ind.size}) all have zero sample "
+                    "weight, so it cannot be scored or fitted. Give positive "
+                    "weight to more rows, change validation_fraction or "
+                    "random_state, or set early_stopping=False."
+                )
         return np.sort(train_idx), val_idx
 
     def _store(self, state):
@@ -551,6 +640,12 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
                 )
         y_ind = self._encode(y, self.classes_)
         sw = self._weights(sample_weight, X, y_ind, self.classes_, y)
+        if not sw.sum() > 0:
+            # nothing to estimate J's data term from: the chunk makes no update
+            self.loss_curve_.append(float("nan"))
+            self.n_iter_ = 1
+            return self
+        sw = _sgd.normalise_weights(sw)
 
         n_samples = X.shape[0]
         batch_size = n_samples if self.batch_size == "full" else self.batch_size
@@ -684,6 +779,50 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         return super().predict(X)
+
+
+def _schedule_nodes(sched):
+    """The schedule objects in ``sched`` (itself, plateau bases, Join pieces)."""
+    yield sched
+    if isinstance(sched, schedules.ReduceOnPlateau) and sched.base is not None:
+        yield from _schedule_nodes(sched.base)
+    if isinstance(sched, schedules.Join):
+        for piece in sched.schedules:
+            if isinstance(piece, schedules.Schedule):
+                yield from _schedule_nodes(piece)
+
+
+def _uses(sched, name):
+    """Whether a schedule object has a parameter ``name`` (e.g. eta0) anywhere;
+    a ``ReduceOnPlateau`` without a base steps with ``eta0``."""
+    if name == "eta0" and any(
+        isinstance(n, schedules.ReduceOnPlateau) and n.base is None
+        for n in _schedule_nodes(sched)
+    ):
+        return True
+    return any(name in n.get_params(deep=False) for n in _schedule_nodes(sched))
+
+
+def _explicit(sched, name):
+    """Whether some piece of ``sched`` sets ``name`` itself (not None)."""
+    return any(
+        n.get_params(deep=False).get(name) is not None for n in _schedule_nodes(sched)
+    )
+
+
+def _bind_schedule(sched, eta0, power_t):
+    """A copy of a schedule object whose ``eta0`` / ``power_t`` left at None
+    take the estimator's (the one rule: see ``learning_rate``)."""
+    sched = copy.deepcopy(sched)
+    if isinstance(sched, schedules.ReduceOnPlateau) and sched.base is None:
+        sched.base = schedules.Constant()
+    for node in _schedule_nodes(sched):
+        params = node.get_params(deep=False)
+        if "eta0" in params and params["eta0"] is None:
+            node.eta0 = eta0
+        if "power_t" in params and params["power_t"] is None:
+            node.power_t = power_t
+    return sched
 
 
 def _classes_and_indices(y):

@@ -926,7 +926,7 @@ def dense_pass(
     ``gathered`` (copied into ``buffer``; ``X`` may have any strides, e.g.
     Fortran order), else rows ``starts[b]:stops[b]`` of ``X`` themselves
     (``X`` C-contiguous). ``steps[u]`` is the step size of the ``u``-th update
-    (batches of zero weight are skipped and take no step).
+    (a batch of zero weight takes the penalty's step alone).
     ``velocity_*`` are used when ``momentum``, ``sq_*`` when ``adagrad``
     (:data:`ADAGRAD_COORDINATE`: ``sq_coef`` has the shape of ``coef``;
     :data:`ADAGRAD_FEATURE`: it is ``(1, n_features)``, one sum per feature),
@@ -1032,14 +1032,15 @@ def dense_pass(
     with nogil:
         for bi in range(n_batches):
             n_b = stops[bi] - starts[bi]
-            sw_sum = 0.0
+            # the weighted sum over the batch's rows divided by their number
+            # (weights come normalised to mean 1 over the fitted rows): an
+            # unbiased estimate of the gradient of J at every batch size; a
+            # batch of zero weight takes the penalty's step alone
+            sw_sum = <double> n_b
             for i in range(n_b):
                 j = rows[starts[bi] + i] if gathered else starts[bi] + i
                 yb[i] = y[j]
                 swb[i] = sample_weight[j]
-                sw_sum += swb[i]
-            if not sw_sum > 0:
-                continue  # a batch of zero weight carries no information
             if small and in_place:
                 if ahead_bi == bi:  # made while the previous batch ran
                     swap = xr
@@ -1165,15 +1166,13 @@ def dense_pass(
                 status = 2
             else:
                 # The last update checked on its own batch (still in buffer;
-                # its labels and weights are read again: batches of zero
-                # weight after it overwrote them).
+                # its labels and weights are read again).
                 n_b = stops[last] - starts[last]
-                sw_sum = 0.0
+                sw_sum = <double> n_b
                 for i in range(n_b):
                     j = rows[starts[last] + i] if gathered else starts[last] + i
                     yb[i] = y[j]
                     swb[i] = sample_weight[j]
-                    sw_sum += swb[i]
                 Xb = buf if gathered else &Xp[starts[last] * n_features]
                 if small and in_place:
                     _row_pointers(xr, Xc, rows_p, starts[last], n_b, gathered,
@@ -1422,11 +1421,7 @@ def sparse_pass(
         for bi in range(n_batches):
             n_b = stops[bi] - starts[bi]
             brows = &rows[starts[bi]]
-            sw_sum = 0.0
-            for i in range(n_b):
-                sw_sum += sample_weight[brows[i]]
-            if not sw_sum > 0:
-                continue
+            sw_sum = <double> n_b  # unbiased: see dense_pass
             # the batch's columns, in order, and their block of V
             n_cols = _batch_columns(&indices[0], &indptr[0], brows, n_b,
                                     &bitmap[0], n_words, cols, NULL)
@@ -1560,9 +1555,7 @@ def sparse_pass(
             # whatever the step (the scores as the batch's were: W = scale V)
             n_b = stops[last] - starts[last]
             brows = &rows[starts[last]]
-            sw_sum = 0.0
-            for i in range(n_b):
-                sw_sum += sample_weight[brows[i]]
+            sw_sum = <double> n_b
             value = _csr_batch_loss(&data[0], &indices[0], &indptr[0], &y[0],
                                     &sample_weight[0], brows, n_b, sw_sum, W,
                                     NULL, NULL, scale, b, &S[0, 0], n_rows, loss,
@@ -1825,11 +1818,7 @@ def sparse_adagrad_pass(
         for bi in range(n_batches):
             n_b = stops[bi] - starts[bi]
             brows = &rows[starts[bi]]
-            sw_sum = 0.0
-            for i in range(n_b):
-                sw_sum += sample_weight[brows[i]]
-            if not sw_sum > 0:
-                continue
+            sw_sum = <double> n_b  # unbiased: see dense_pass
             # the entries by column (a counting sort): counted per feature
             # with the columns, their block's ranges, then placed, each
             # feature's count standing for where its next entry goes

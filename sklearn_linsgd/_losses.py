@@ -9,7 +9,12 @@ Every kernel follows one contract::
 * ``y`` holds class *indices* (``0 .. n_classes - 1``); for the binary models
   index 1 is the positive class (``t = +1``).
 * ``loss`` is the weighted mean data loss ``sum_i w_i L_i / sum_i w_i`` and the
-  gradients are those of that mean, shaped like the parameters.
+  gradients are those of that mean, shaped like the parameters. With
+  ``denominator=d`` the weighted sum is divided by ``d`` instead: the
+  optimizer passes a batch's number of rows, with the weights normalised to
+  mean 1 over the rows being fitted, so that each batch's gradient is an
+  unbiased estimate of the gradient of ``J`` (a batch's own weight sum would
+  cancel the weights at ``batch_size=1``).
 
 The scores ``X @ coef.T + intercept`` are computed once and reused for the loss
 and for the gradient. The penalty is handled by separate small functions, so
@@ -107,10 +112,14 @@ def log_scores_grad(scores, y):
     return loss, proba
 
 
-def _loss_grad(scores_grad, coef, intercept, X, y, sample_weight, return_grad=True):
+def _loss_grad(
+    scores_grad, coef, intercept, X, y, sample_weight, return_grad, denominator
+):
     scores = decision_scores(coef, intercept, X)
     loss_i, dscores = scores_grad(scores, y)
-    weights = sample_weight / sample_weight.sum()
+    if denominator is None:
+        denominator = sample_weight.sum()
+    weights = sample_weight / denominator
     loss = float(loss_i @ weights)
     if not return_grad:
         return loss
@@ -122,7 +131,16 @@ def _loss_grad(scores_grad, coef, intercept, X, y, sample_weight, return_grad=Tr
     return loss, grad_coef.astype(coef.dtype, copy=False), grad_intercept
 
 
-def hinge_loss_grad(coef, intercept, X, y, sample_weight, margin=1.0, return_grad=True):
+def hinge_loss_grad(
+    coef,
+    intercept,
+    X,
+    y,
+    sample_weight,
+    margin=1.0,
+    return_grad=True,
+    denominator=None,
+):
     """Weighted mean hinge loss and its gradient.
 
     Parameters
@@ -137,6 +155,9 @@ def hinge_loss_grad(coef, intercept, X, y, sample_weight, margin=1.0, return_gra
     margin : float, default=1.0
     return_grad : bool, default=True
         False returns the loss alone (no gradient is computed).
+    denominator : float, default=None
+        What the weighted sums are divided by; ``None`` is
+        ``sample_weight.sum()`` (the weighted mean).
 
     Returns
     -------
@@ -152,16 +173,19 @@ def hinge_loss_grad(coef, intercept, X, y, sample_weight, margin=1.0, return_gra
         y,
         sample_weight,
         return_grad,
+        denominator,
     )
 
 
-def log_loss_grad(coef, intercept, X, y, sample_weight, return_grad=True):
+def log_loss_grad(
+    coef, intercept, X, y, sample_weight, return_grad=True, denominator=None
+):
     """Weighted mean cross-entropy loss and its gradient.
 
     Parameters and returns as in :func:`hinge_loss_grad`.
     """
     return _loss_grad(
-        log_scores_grad, coef, intercept, X, y, sample_weight, return_grad
+        log_scores_grad, coef, intercept, X, y, sample_weight, return_grad, denominator
     )
 
 

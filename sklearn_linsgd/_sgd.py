@@ -102,6 +102,31 @@ def gather_rows(X, idx, buffer=None):
     return X[idx]
 
 
+def normalise_weights(sample_weight, rows=None):
+    """``sample_weight`` divided by its mean over ``rows`` (all rows by default).
+
+    The passes divide a batch's weighted loss sum by the batch's number of
+    rows; with weights of mean 1 over the rows being fitted, the mean of one
+    epoch's batch gradients is then the gradient of ``J`` (whose data term is
+    ``sum_i w_i L_i / sum_i w_i``), at every batch size. Dividing by the
+    batch's own weight sum instead would be biased, and at ``batch_size=1``
+    would cancel the weights altogether.
+
+    Raises ValueError when the weights of ``rows`` sum to zero.
+    """
+    covered = sample_weight if rows is None else sample_weight[rows]
+    total = float(covered.sum(dtype=np.float64))
+    if not total > 0:
+        raise ValueError(
+            "The sample weights of the rows being fitted sum to zero: there is "
+            "nothing to fit. Give some of these rows a positive weight."
+        )
+    mean = total / covered.size
+    if mean == 1.0:
+        return sample_weight
+    return (sample_weight / mean).astype(sample_weight.dtype, copy=False)
+
+
 #: Added to sqrt(sum of squared gradients) in the AdaGrad denominators.
 ADAGRAD_EPS = 1e-8
 
@@ -225,10 +250,16 @@ def sgd_pass(
     y : ndarray of shape (n_samples,)
         Class indices.
     sample_weight : ndarray of shape (n_samples,)
+        Normalised to mean 1 over the rows that the batches cover (see
+        :func:`normalise_weights`): each batch's weighted loss sum is divided
+        by its number of rows, an unbiased estimate of the gradient of ``J``
+        whatever the batch size. A batch of zero weight takes the penalty's
+        step alone.
     batches : iterable of (slice or ndarray of int)
         Row selections, one per update. ``slice(None)`` uses ``X`` as it is.
     loss_grad : callable
-        ``loss, grad_coef, grad_intercept = loss_grad(coef, intercept, X, y, sw)``.
+        ``loss, grad_coef, grad_intercept = loss_grad(coef, intercept, X, y, sw,
+        denominator=n_rows_of_batch)``.
     schedule : callable
         ``step -> step size``; multiplied by ``state["lr_scale"]``.
     config : UpdateConfig
@@ -294,12 +325,12 @@ def sgd_pass(
     last = None  # the last updated batch (nothing is gathered after it)
     for idx in batches:
         sw = sample_weight[idx]
-        if not sw.sum() > 0:
-            continue  # a batch of zero weight carries no information
         whole = isinstance(idx, slice) and idx == slice(None)
         Xb = X if whole else gather(X, idx, buffer)
         coef, intercept = state["coef"], state["intercept"]
-        loss, grad_coef, grad_intercept = loss_grad(coef, intercept, Xb, y[idx], sw)
+        loss, grad_coef, grad_intercept = loss_grad(
+            coef, intercept, Xb, y[idx], sw, denominator=Xb.shape[0]
+        )
         objective = loss + penalty_value(coef, config.alpha, config.l1_ratio)
         if not np.isfinite(objective):
             np.copyto(coef, prev_coef)
@@ -327,7 +358,13 @@ def sgd_pass(
         # whatever the step).
         Xb, idx, sw = last
         final = loss_grad(
-            state["coef"], state["intercept"], Xb, y[idx], sw, return_grad=False
+            state["coef"],
+            state["intercept"],
+            Xb,
+            y[idx],
+            sw,
+            return_grad=False,
+            denominator=Xb.shape[0],
         ) + penalty_value(state["coef"], config.alpha, config.l1_ratio)
         if not np.isfinite(final):
             np.copyto(state["coef"], prev_coef)
@@ -387,8 +424,6 @@ def _sgd_pass_lazy_adagrad(
     try:
         for idx in batches:
             sw = sample_weight[idx]
-            if not sw.sum() > 0:
-                continue
             Xb = X[idx]
             cols, Xc = compact_columns(Xb)
             old_cols = coef[:, cols]
@@ -402,7 +437,7 @@ def _sgd_pass_lazy_adagrad(
                     step_sum - last_sum[cols],
                 )
             loss, grad_cols, grad_intercept = loss_grad(
-                w_cols, intercept, Xc, y[idx], sw
+                w_cols, intercept, Xc, y[idx], sw, denominator=Xb.shape[0]
             )
             objective = loss + 0.5 * alpha * sq_norm
             if not np.isfinite(objective):
@@ -573,12 +608,10 @@ def _sgd_pass_lazy_sparse(
         for idx in batches:
             Xb = X[idx]
             sw = sample_weight[idx]
-            if not sw.sum() > 0:
-                continue
             cols, Xc = compact_columns(Xb)
             v_cols = coef[:, cols]
             loss, grad_cols, grad_intercept = loss_grad(
-                scale * v_cols, intercept, Xc, y[idx], sw
+                scale * v_cols, intercept, Xc, y[idx], sw, denominator=Xb.shape[0]
             )
             objective = loss + 0.5 * alpha * scale * scale * sq_norm
             if not np.isfinite(objective):
@@ -635,7 +668,13 @@ def _sgd_pass_lazy_sparse(
             # which it is non-finite would fail the next pass's first batch
             idx, cols, Xc, sw = last
             final = loss_grad(
-                scale * coef[:, cols], intercept, Xc, y[idx], sw, return_grad=False
+                scale * coef[:, cols],
+                intercept,
+                Xc,
+                y[idx],
+                sw,
+                return_grad=False,
+                denominator=Xc.shape[0],
             )
             if not np.isfinite(final):
                 raise restore_and_fail()
