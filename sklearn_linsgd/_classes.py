@@ -53,9 +53,16 @@ _DOC_PARTS = {
         - "exponential": ``eta0 * 0.95 ** epoch`` (``epoch = t / updates per epoch``);
         - "cosine": cosine decay from ``eta0`` to 0 over ``max_iter`` epochs;
         - a float: a constant step;
-        - an object from :mod:`sklearn_linsgd.schedules` (its own parameters,
-          searchable as ``learning_rate__eta0``; ``eta0`` and ``power_t`` of the
-          estimator do not apply), or any callable ``t -> step size``.
+        - an object from :mod:`sklearn_linsgd.schedules`: its ``eta0`` (and
+          ``InverseScaling``'s ``power_t``) left at None takes the estimator's,
+          so a search over ``eta0`` acts; set on both, it is refused. Its other
+          parameters are searchable as ``learning_rate__decay_steps`` etc.;
+        - any callable ``t -> step size``.
+
+        A parameter that the configuration would ignore (``eta0`` with
+        "optimal", a float or a callable; ``power_t`` other than with
+        "invscaling"; ``nesterov`` without ``momentum``) is refused when set
+        to a value other than its default.
 
     eta0 : float, default=0.1
         Initial step size of the named schedules (> 0).
@@ -329,6 +336,59 @@ class SoftmaxSGD(BaseSGDClassifier):
     (2, 10)
     """
     )
+
+    # An explicit signature (as scikit-learn's estimators have), so that a
+    # misspelt parameter names this class, not BaseSGDClassifier.
+    def __init__(
+        self,
+        *,
+        alpha=1e-4,
+        penalty="l2",
+        l1_ratio=0.15,
+        fit_intercept=True,
+        batch_size=256,
+        learning_rate="adaptive",
+        eta0=0.1,
+        power_t=0.5,
+        momentum=0.0,
+        nesterov=False,
+        adagrad=False,
+        max_iter=1000,
+        tol=1e-4,
+        n_iter_no_change=5,
+        early_stopping=False,
+        validation_fraction=0.1,
+        shuffle=True,
+        random_state=None,
+        average=False,
+        class_weight=None,
+        warm_start=False,
+        verbose=0,
+    ):
+        super().__init__(
+            alpha=alpha,
+            penalty=penalty,
+            l1_ratio=l1_ratio,
+            fit_intercept=fit_intercept,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            eta0=eta0,
+            power_t=power_t,
+            momentum=momentum,
+            nesterov=nesterov,
+            adagrad=adagrad,
+            max_iter=max_iter,
+            tol=tol,
+            n_iter_no_change=n_iter_no_change,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            shuffle=shuffle,
+            random_state=random_state,
+            average=average,
+            class_weight=class_weight,
+            warm_start=warm_start,
+            verbose=verbose,
+        )
 
     def _make_loss_grad(self):
         return log_loss_grad

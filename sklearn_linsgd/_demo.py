@@ -35,6 +35,7 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from . import schedules
+from ._base import _bind_schedule
 from ._classes import LinearSVMSGD, SoftmaxSGD
 
 DATASETS = ("digits", "synthetic")
@@ -549,27 +550,24 @@ def _plot_loss_curves(plt, searches):
     return fig
 
 
-def _schedule_zoo(eta0, n_epochs, steps_per_epoch):
-    """The schedules of the comparison, as ``{label: schedule}``."""
+def _schedule_zoo(n_epochs, steps_per_epoch):
+    """The schedules of the comparison, as ``{label: schedule}``; each takes
+    the estimator's ``eta0`` (their own is left at None)."""
     spe, warm = steps_per_epoch, max(1, n_epochs // 10)
     return {
-        "constant": schedules.Constant(eta0),
-        "invscaling": schedules.InverseScaling(eta0, power_t=0.5),
+        "constant": schedules.Constant(),
+        "invscaling": schedules.InverseScaling(power_t=0.5),
         "step (x0.5 / 5 epochs)": schedules.StepDecay(
-            eta0, factor=0.5, step_size=5, steps_per_epoch=spe
+            factor=0.5, step_size=5, steps_per_epoch=spe
         ),
         "exponential (x0.9 / epoch)": schedules.ExponentialDecay(
-            eta0, decay_rate=0.9, decay_steps=1, steps_per_epoch=spe
+            decay_rate=0.9, decay_steps=1, steps_per_epoch=spe
         ),
-        "cosine": schedules.CosineDecay(
-            eta0, decay_steps=n_epochs, steps_per_epoch=spe
-        ),
+        "cosine": schedules.CosineDecay(decay_steps=n_epochs, steps_per_epoch=spe),
         "warm-up + cosine": schedules.Join(
             [
-                schedules.LinearWarmup(eta0, warmup_steps=warm, steps_per_epoch=spe),
-                schedules.CosineDecay(
-                    eta0, decay_steps=n_epochs - warm, steps_per_epoch=spe
-                ),
+                schedules.LinearWarmup(warmup_steps=warm, steps_per_epoch=spe),
+                schedules.CosineDecay(decay_steps=n_epochs - warm, steps_per_epoch=spe),
             ],
             boundaries=[warm * spe],
         ),
@@ -582,7 +580,7 @@ def _plot_schedules(plt, chosen, X, y, X_val, y_val, args):
     batch_size = chosen.batch_size
     spe = int(np.ceil(len(y) / batch_size))
     eta0 = max(float(chosen.eta0), 0.01)
-    zoo = _schedule_zoo(eta0, n_epochs, spe)
+    zoo = _schedule_zoo(n_epochs, spe)
     fig, (ax_step, ax_loss) = plt.subplots(
         1, 2, figsize=(11, 4), constrained_layout=True
     )
@@ -596,7 +594,8 @@ def _plot_schedules(plt, chosen, X, y, X_val, y_val, args):
         curve = np.asarray(est.loss_curve_)
         (line,) = ax_loss.plot(np.arange(1, len(curve) + 1), curve, label=label)
         if callable(sched):
-            ax_step.plot(t / spe, sched(t), color=line.get_color(), label=label)
+            steps = _bind_schedule(sched, eta0, est.power_t)(t)
+            ax_step.plot(t / spe, steps, color=line.get_color(), label=label)
         rows.append([label, float(curve[-1]), float(est.score(X_val, y_val))])
     ax_step.set_xlabel("epoch")
     ax_step.set_ylabel("step size")

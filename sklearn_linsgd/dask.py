@@ -19,6 +19,7 @@ in ``dask_ml.wrappers.Incremental`` (and ``dask_ml.model_selection``'s
 """
 
 import copy
+import inspect
 import math
 import time
 
@@ -294,7 +295,11 @@ class ParallelSGD(ClassifierMixin, BaseEstimator):
         for n_round in range(1, self.n_rounds + 1):
             state = est._opt_state
             local = copy.deepcopy(est)
-            local.set_params(learning_rate=local_schedule, verbose=0)
+            # the schedule is bound (its eta0 and power_t are set): the
+            # estimator's own go back to their defaults, which do not conflict
+            local.set_params(
+                learning_rate=local_schedule, verbose=0, **_step_param_defaults(local)
+            )
             t_starts = state["t"] + np.concatenate([[0], np.cumsum(batches)[:-1]])
             seen_starts = state["samples_seen"] + np.concatenate(
                 [[0], np.cumsum(sizes)[:-1]]
@@ -502,6 +507,12 @@ def _n_batches(n_rows, batch_size):
     if batch_size == "full" or n_rows <= batch_size:
         return 1
     return math.ceil(n_rows / batch_size)
+
+
+def _step_param_defaults(est):
+    """``{"eta0": default, "power_t": default}`` of ``est``'s class."""
+    params = inspect.signature(type(est).__init__).parameters
+    return {name: params[name].default for name in ("eta0", "power_t")}
 
 
 def _local_pass(est, X, y, classes, t_start, seen_start):

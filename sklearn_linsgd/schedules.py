@@ -36,7 +36,7 @@ _FRACTION = (0, 1, "right", numbers.Real)  # (0, 1]
 _COUNT = (1, None, "left", numbers.Integral)
 _REAL = (None, None, "left", numbers.Real)
 _BOOL = (None, None, "left", bool)
-_OPTIONAL = ("steps_per_epoch", "t0")  # may also be None
+_OPTIONAL = ("steps_per_epoch", "t0", "eta0", "power_t")  # may also be None
 
 
 def _check(schedule, name, low, high, closed, kind):
@@ -72,6 +72,16 @@ def _result(value, step):
     if np.ndim(step) == 0:
         return float(value)
     return np.asarray(value, dtype=float)
+
+
+#: The step of a schedule whose ``eta0`` is None, called on its own.
+DEFAULT_ETA0 = 0.01
+#: ``InverseScaling``'s exponent when its ``power_t`` is None, on its own.
+DEFAULT_POWER_T = 0.5
+
+
+def _eta0(schedule):
+    return DEFAULT_ETA0 if schedule.eta0 is None else schedule.eta0
 
 
 def _period(schedule, name):
@@ -175,8 +185,11 @@ class Constant(Schedule):
 
     Parameters
     ----------
-    eta0 : float, default=0.01
+    eta0 : float or None, default=None
         The step size, > 0.
+        None takes the estimator's ``eta0`` when the schedule is its
+        ``learning_rate`` (so a grid over ``eta0`` acts), and
+        :data:`DEFAULT_ETA0` when the schedule is called on its own.
 
     See Also
     --------
@@ -191,14 +204,14 @@ class Constant(Schedule):
 
     _constraints = {"eta0": _POSITIVE}
 
-    def __init__(self, eta0=0.01):
+    def __init__(self, eta0=None):
         self.eta0 = eta0
 
     def __call__(self, step):
         """Return the step size before update ``step`` (int or array of ints)."""
         if np.ndim(step) == 0:
-            return float(self.eta0)
-        return np.full(np.shape(step), self.eta0, dtype=float)
+            return float(_eta0(self))
+        return np.full(np.shape(step), _eta0(self), dtype=float)
 
 
 class InverseScaling(Schedule):
@@ -208,10 +221,15 @@ class InverseScaling(Schedule):
 
     Parameters
     ----------
-    eta0 : float, default=0.01
+    eta0 : float or None, default=None
         The initial step size, > 0.
-    power_t : float, default=0.5
-        The exponent of the inverse scaling.
+        None takes the estimator's ``eta0`` when the schedule is its
+        ``learning_rate`` (so a grid over ``eta0`` acts), and
+        :data:`DEFAULT_ETA0` when the schedule is called on its own.
+    power_t : float or None, default=None
+        The exponent of the inverse scaling. None takes the estimator's
+        ``power_t`` when the schedule is its ``learning_rate``, and
+        :data:`DEFAULT_POWER_T` (0.5) on its own.
 
     See Also
     --------
@@ -226,14 +244,15 @@ class InverseScaling(Schedule):
 
     _constraints = {"eta0": _POSITIVE, "power_t": _REAL}
 
-    def __init__(self, eta0=0.01, power_t=0.5):
+    def __init__(self, eta0=None, power_t=None):
         self.eta0 = eta0
         self.power_t = power_t
 
     def __call__(self, step):
         """Return the step size before update ``step`` (int or array of ints)."""
         t = np.asarray(step, dtype=float)
-        return _result(self.eta0 / np.power(t + 1.0, self.power_t), step)
+        power_t = DEFAULT_POWER_T if self.power_t is None else self.power_t
+        return _result(_eta0(self) / np.power(t + 1.0, power_t), step)
 
 
 class Optimal(Schedule):
@@ -296,8 +315,11 @@ class StepDecay(Schedule):
 
     Parameters
     ----------
-    eta0 : float, default=0.01
+    eta0 : float or None, default=None
         The initial step size, > 0.
+        None takes the estimator's ``eta0`` when the schedule is its
+        ``learning_rate`` (so a grid over ``eta0`` acts), and
+        :data:`DEFAULT_ETA0` when the schedule is called on its own.
     factor : float, default=0.5
         The multiplicative decay, in (0, 1].
     step_size : int, default=10
@@ -324,7 +346,7 @@ class StepDecay(Schedule):
         "steps_per_epoch": _COUNT,
     }
 
-    def __init__(self, eta0=0.01, factor=0.5, step_size=10, steps_per_epoch=None):
+    def __init__(self, eta0=None, factor=0.5, step_size=10, steps_per_epoch=None):
         self.eta0 = eta0
         self.factor = factor
         self.step_size = step_size
@@ -333,7 +355,7 @@ class StepDecay(Schedule):
     def __call__(self, step):
         """Return the step size before update ``step`` (int or array of ints)."""
         k = np.floor_divide(np.asarray(step), _period(self, "step_size"))
-        return _result(self.eta0 * np.power(float(self.factor), k), step)
+        return _result(_eta0(self) * np.power(float(self.factor), k), step)
 
 
 class ExponentialDecay(Schedule):
@@ -344,8 +366,11 @@ class ExponentialDecay(Schedule):
 
     Parameters
     ----------
-    eta0 : float, default=0.01
+    eta0 : float or None, default=None
         The initial step size, > 0.
+        None takes the estimator's ``eta0`` when the schedule is its
+        ``learning_rate`` (so a grid over ``eta0`` acts), and
+        :data:`DEFAULT_ETA0` when the schedule is called on its own.
     decay_rate : float, default=0.95
         The factor applied every :math:`T` updates, in (0, 1].
     decay_steps : int or float, default=1
@@ -377,7 +402,7 @@ class ExponentialDecay(Schedule):
 
     def __init__(
         self,
-        eta0=0.01,
+        eta0=None,
         decay_rate=0.95,
         decay_steps=1,
         steps_per_epoch=None,
@@ -393,7 +418,7 @@ class ExponentialDecay(Schedule):
         """Return the step size before update ``step`` (int or array of ints)."""
         p = np.asarray(step, dtype=float) / _period(self, "decay_steps")
         p = np.floor(p) if self.staircase else p
-        return _result(self.eta0 * np.power(float(self.decay_rate), p), step)
+        return _result(_eta0(self) * np.power(float(self.decay_rate), p), step)
 
 
 class CosineDecay(Schedule):
@@ -411,8 +436,11 @@ class CosineDecay(Schedule):
 
     Parameters
     ----------
-    eta0 : float, default=0.01
+    eta0 : float or None, default=None
         The initial step size, > 0.
+        None takes the estimator's ``eta0`` when the schedule is its
+        ``learning_rate`` (so a grid over ``eta0`` acts), and
+        :data:`DEFAULT_ETA0` when the schedule is called on its own.
     decay_steps : int or float, default=1000
         The (first) period, > 0, in updates (in epochs if ``steps_per_epoch``).
     min_fraction : float, default=0.0
@@ -448,7 +476,7 @@ class CosineDecay(Schedule):
 
     def __init__(
         self,
-        eta0=0.01,
+        eta0=None,
         decay_steps=1000,
         min_fraction=0.0,
         steps_per_epoch=None,
@@ -478,7 +506,7 @@ class CosineDecay(Schedule):
             t_cur, length = t - _sgdr_start(k, length, q), length * np.power(q, k)
         m = self.min_fraction
         cos = 0.5 * (1.0 + np.cos(np.pi * t_cur / length))
-        return _result(self.eta0 * (m + (1.0 - m) * cos), step)
+        return _result(_eta0(self) * (m + (1.0 - m) * cos), step)
 
 
 def _sgdr_start(k, length, q):
@@ -494,8 +522,11 @@ class LinearWarmup(Schedule):
 
     Parameters
     ----------
-    eta0 : float, default=0.01
+    eta0 : float or None, default=None
         The step size reached at the end of the warm-up, > 0.
+        None takes the estimator's ``eta0`` when the schedule is its
+        ``learning_rate`` (so a grid over ``eta0`` acts), and
+        :data:`DEFAULT_ETA0` when the schedule is called on its own.
     warmup_steps : int or float, default=100
         The warm-up length, > 0, in updates (in epochs if ``steps_per_epoch``).
     init_value : float, default=0.0
@@ -523,7 +554,7 @@ class LinearWarmup(Schedule):
     }
 
     def __init__(
-        self, eta0=0.01, warmup_steps=100, init_value=0.0, steps_per_epoch=None
+        self, eta0=None, warmup_steps=100, init_value=0.0, steps_per_epoch=None
     ):
         self.eta0 = eta0
         self.warmup_steps = warmup_steps
@@ -534,7 +565,8 @@ class LinearWarmup(Schedule):
         """Return the step size before update ``step`` (int or array of ints)."""
         w = float(_period(self, "warmup_steps"))
         frac = np.minimum(np.asarray(step, dtype=float), w) / w
-        return _result(self.init_value + (self.eta0 - self.init_value) * frac, step)
+        eta0 = _eta0(self)
+        return _result(self.init_value + (eta0 - self.init_value) * frac, step)
 
 
 class Join(Schedule):

@@ -165,6 +165,8 @@ def _required_errors(est, problem, n_classes):
         expected.append(ZERO_WEIGHTS)
     if est.learning_rate == "optimal" and est.alpha == 0:
         expected.append(r"alpha must be > 0")
+    if est.learning_rate == "optimal" and est.eta0 != type(est)().eta0:
+        expected.append(r"eta0 does not apply to learning_rate='optimal'")
     return expected
 
 
@@ -172,7 +174,11 @@ def _possible_errors(est):
     """Errors that may, but need not, occur."""
     if est.early_stopping:
         # Too few rows (or rows of a class) for a stratified validation split.
-        return [r"early_stopping could not hold out a stratified"]
+        return [
+            r"early_stopping could not hold out a stratified",
+            # all the weight on one side of the split
+            r"early_stopping held out a validation split whose",
+        ]
     return []
 
 

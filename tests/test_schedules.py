@@ -372,7 +372,7 @@ def test_reduce_on_plateau_accepts_state_without_exhausted_key():
 def test_get_params():
     assert Constant(0.1).get_params() == {"eta0": 0.1}
     assert StepDecay().get_params() == {
-        "eta0": 0.01,
+        "eta0": None,
         "factor": 0.5,
         "step_size": 10,
         "steps_per_epoch": None,
@@ -410,7 +410,7 @@ def test_set_params_nested():
 
 def test_set_params_invalid():
     msg = (
-        r"Invalid parameter 'x' for schedule Constant\(eta0=0.01\)\. "
+        r"Invalid parameter 'x' for schedule Constant\(eta0=None\)\. "
         r"Valid parameters are: \['eta0'\]\."
     )
     with pytest.raises(ValueError, match=msg):
