@@ -36,6 +36,7 @@ from ._compiled import RowBatches, permutation
 from ._losses import decision_scores, penalty_subgradient, penalty_value
 
 NAMED_SCHEDULES = (
+    "auto",
     "constant",
     "optimal",
     "invscaling",
@@ -93,15 +94,15 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
         l1_ratio=0.15,
         fit_intercept=True,
         batch_size=256,
-        learning_rate="adaptive",
-        eta0=0.1,
+        learning_rate="auto",
+        eta0=0.3,
         power_t=0.5,
         momentum=0.0,
         nesterov=False,
         adagrad=False,
         max_iter=1000,
-        tol=1e-4,
-        n_iter_no_change=5,
+        tol=3e-3,
+        n_iter_no_change=3,
         early_stopping=False,
         validation_fraction=0.1,
         shuffle=True,
@@ -176,6 +177,28 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
                 "monitor the training objective."
             )
 
+    def _warn_penalty_scale(self, scale):
+        """Warn when the penalty dominates because of the features' scale.
+
+        With rows of RMS norm ``s`` the data term's curvature scales as
+        ``s**2`` while the penalty's is ``alpha``: ``alpha / s**2`` is the
+        strength of the penalty that the scale of the features leaves (about
+        1e-8 to 1e-4 for usual data), and above :data:`PENALTY_SCALE_LIMIT`
+        the fit is mostly the penalty's, whatever the optimizer does.
+        """
+        strength = self._effective_alpha() / scale**2
+        if strength > PENALTY_SCALE_LIMIT:
+            warnings.warn(
+                f"alpha={self.alpha:g} is a strong penalty for features of this "
+                f"scale: the rows' RMS norm is {scale:.3g}, so alpha / norm**2 = "
+                f"{strength:.3g} (above {PENALTY_SCALE_LIMIT:g}) and the penalty "
+                "dominates the fit, which loses accuracy. Scale the features "
+                "(e.g. StandardScaler in a Pipeline), or lower alpha (below "
+                f"{PENALTY_SCALE_LIMIT * scale**2:.3g} for this scale).",
+                PenaltyScaleWarning,
+                stacklevel=5,
+            )
+
     def _l1_ratio(self):
         return {"l2": 0.0, "l1": 1.0, "elasticnet": self.l1_ratio, None: 0.0}[
             self.penalty
@@ -184,15 +207,22 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
     def _effective_alpha(self):
         return 0.0 if self.penalty is None else float(self.alpha)
 
-    def _schedule(self, steps_per_epoch, for_partial_fit=False):
+    def _schedule(self, steps_per_epoch, for_partial_fit=False, row_scale=1.0):
         """Turn ``learning_rate`` into ``(schedule, plateau or None)``.
 
         Named epoch-based schedules count epochs of ``steps_per_epoch`` updates
-        (one ``partial_fit`` call is one epoch).
+        (one ``partial_fit`` call is one epoch). ``row_scale`` is the training
+        rows' RMS norm (see :func:`row_scale`), which "auto" divides by.
         """
         lr, eta0 = self.learning_rate, self.eta0
         if isinstance(lr, str):
-            if lr == "constant":
+            if lr == "auto":
+                # AdaGrad steps move a weight by about the step: eta0 / s
+                # moves the scores by about eta0. Plain (momentum) steps
+                # move it by step * gradient, which grows with s: eta0 / s**2
+                plain = self._adagrad_mode() is None
+                sched = schedules.Constant(eta0 / row_scale ** (2 if plain else 1))
+            elif lr == "constant":
                 sched = schedules.Constant(eta0)
             elif lr == "optimal":
                 sched = schedules.Optimal(alpha=self._effective_alpha() or self.alpha)
@@ -304,7 +334,10 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
                 "search over it cannot give identical fits without a word."
             )
 
-    def _update_config(self):
+    def _auto(self):
+        return isinstance(self.learning_rate, str) and self.learning_rate == "auto"
+
+    def _update_config(self, row_scale=1.0):
         average = self.average
         if average is True:
             start = 1
@@ -320,13 +353,17 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
             nesterov=bool(self.nesterov),
             average_start=start,
             adagrad=self._adagrad_mode(),
+            intercept_scale=float(row_scale) if self._auto() else 1.0,
         )
 
     def _adagrad_mode(self):
-        """``None``, ``"coordinate"`` (``adagrad=True``) or ``"feature"``."""
+        """``None``, ``"coordinate"`` (``adagrad=True``) or ``"feature"``
+        (also what ``learning_rate="auto"`` uses unless ``adagrad`` is set)."""
         if isinstance(self.adagrad, str):
             return self.adagrad
-        return "coordinate" if self.adagrad else None
+        if self.adagrad:
+            return "coordinate"
+        return "feature" if self._auto() and not self.momentum else None
 
     # ---------------------------------------------------------------- data
     def _n_rows(self, n_classes):
@@ -474,7 +511,10 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
         else:
             n_batches = math.ceil(train_idx.size / batch_size)
             sw = _sgd.normalise_weights(sw, train_idx)
-        schedule, plateau = self._schedule(steps_per_epoch=n_batches)
+        scale = row_scale(X, sw, train_idx, None if reader is None else reader.gather)
+        state["row_scale"] = scale
+        self._warn_penalty_scale(scale)
+        schedule, plateau = self._schedule(steps_per_epoch=n_batches, row_scale=scale)
 
         def make_batches(epoch):
             return _batches(train_idx, batch_size, self.shuffle, rng, single_batch)
@@ -496,7 +536,7 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
                     make_batches,
                     loss_grad=self._make_loss_grad(),
                     schedule=schedule,
-                    config=self._update_config(),
+                    config=self._update_config(scale),
                     max_iter=self.max_iter,
                     tol=self.tol,
                     n_iter_no_change=self.n_iter_no_change,
@@ -656,8 +696,14 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
             self._rng(state["t"]),
             single_batch=n_samples <= batch_size,
         )
+        if "row_scale" not in state:  # the first chunk sets the scale
+            state["row_scale"] = row_scale(
+                X, sw, None, None if reader is None else reader.gather
+            )
+            self._warn_penalty_scale(state["row_scale"])
+        scale = state["row_scale"]
         schedule, plateau = self._schedule(
-            steps_per_epoch=len(batches), for_partial_fit=True
+            steps_per_epoch=len(batches), for_partial_fit=True, row_scale=scale
         )
         buffer = None
         if isinstance(X, np.ndarray) and len(batches) > 1:
@@ -673,7 +719,7 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
                     batches,
                     loss_grad=self._make_loss_grad(),
                     schedule=schedule,
-                    config=self._update_config(),
+                    config=self._update_config(scale),
                     epoch=len(self.loss_curve_) + 1,
                     buffer=buffer,
                     gather=None if reader is None else reader.gather,
@@ -779,6 +825,77 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         return super().predict(X)
+
+
+#: ``alpha / RMS row norm ** 2`` above which a fit warns (see
+#: ``BaseSGDClassifier._warn_penalty_scale``).
+PENALTY_SCALE_LIMIT = 1e-2
+#: Rows read to estimate the RMS row norm of a large data set.
+SCALE_SAMPLE_ROWS = 20_000
+
+
+class PenaltyScaleWarning(UserWarning):
+    """Warned by ``fit`` when ``alpha`` is strong for the features' scale.
+
+    With rows of RMS norm ``s``, ``alpha / s**2`` above 1e-2 means the
+    penalty dominates the objective (for example digits' pixels multiplied by
+    1e-3 with the default ``alpha``): the optimum itself loses accuracy,
+    whatever the optimizer. Scale the features or lower ``alpha``.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_linsgd import PenaltyScaleWarning, SoftmaxSGD
+    >>> X, y = load_digits(return_X_y=True)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = SoftmaxSGD(max_iter=2, tol=None).fit(X * 1e-3, y)
+    >>> any(issubclass(w.category, PenaltyScaleWarning) for w in caught)
+    True
+    """
+
+
+def row_scale(X, sample_weight, rows=None, gather=None):
+    """The weighted RMS norm of the rows of ``X`` (``rows`` of it).
+
+    ``sqrt(sum_i w_i ||x_i||**2 / sum_i w_i)`` over at most
+    :data:`SCALE_SAMPLE_ROWS` evenly spaced rows (weighted, so that a weight
+    acts as repeating the row); 1.0 when it is zero or not finite.
+    ``gather(X, idx, None)`` reads rows of a file-backed array.
+    """
+    n = X.shape[0] if rows is None else rows.size
+    if n == 0:
+        return 1.0
+    take = (
+        np.arange(n)
+        if n <= SCALE_SAMPLE_ROWS
+        else np.linspace(0, n - 1, SCALE_SAMPLE_ROWS).astype(np.intp)
+    )
+    idx = take if rows is None else rows[take]
+    sq = np.empty(idx.size)
+    for start in range(0, idx.size, 1024):  # a block of rows at a time: no copy
+        block = idx[start : start + 1024]
+        if sp.issparse(X):
+            rows_b = X[block]
+            with np.errstate(over="ignore", invalid="ignore"):
+                sq[start : start + block.size] = np.bincount(
+                    np.repeat(np.arange(block.size), np.diff(rows_b.indptr)),
+                    weights=np.square(rows_b.data, dtype=np.float64),
+                    minlength=block.size,
+                )
+        else:
+            rows_b = X[block] if gather is None else gather(X, block, None)
+            with np.errstate(over="ignore", invalid="ignore"):
+                sq[start : start + block.size] = np.einsum(
+                    "ij,ij->i", rows_b, rows_b, dtype=np.float64
+                )
+    w = np.asarray(sample_weight, dtype=np.float64)[idx]
+    if not w.sum() > 0:
+        return 1.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        scale = math.sqrt(float(sq @ w) / float(w.sum()))
+    return scale if math.isfinite(scale) and scale > 0 else 1.0
 
 
 def _schedule_nodes(sched):

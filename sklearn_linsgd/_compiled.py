@@ -280,6 +280,7 @@ class _DensePass:
             float(config.momentum),
             bool(config.nesterov),
             ADAGRAD[adagrad],
+            float(config.intercept_scale),
             int(config.average_start) if averaging else -1,
             int(state["samples_seen"]),
             int(state["n_avg"]),
@@ -338,6 +339,7 @@ def _sparse(state, X, y, sample_weight, batches, kind, schedule, config):
             state["sq_grad_intercept"],
             *options,
             ADAGRAD[config.adagrad],
+            float(config.intercept_scale),
         )
         status, n_updates, rows_done, total, samples = out
         state["samples_seen"] += samples

@@ -916,6 +916,7 @@ def dense_pass(
     double momentum,
     bint nesterov,
     int adagrad,
+    double intercept_scale,
     long long average_start,
     long long samples_seen,
     long long n_avg,
@@ -928,6 +929,7 @@ def dense_pass(
     (``X`` C-contiguous). ``steps[u]`` is the step size of the ``u``-th update
     (a batch of zero weight takes the penalty's step alone).
     ``velocity_*`` are used when ``momentum``, ``sq_*`` when ``adagrad``
+    (whose intercept steps are ``intercept_scale`` times the coefficients')
     (:data:`ADAGRAD_COORDINATE`: ``sq_coef`` has the shape of ``coef``;
     :data:`ADAGRAD_FEATURE`: it is ``(1, n_features)``, one sum per feature),
     ``avg_*`` when ``average_start >= 0`` (averaging starts once
@@ -1139,7 +1141,8 @@ def dense_pass(
                 if adagrad:
                     if fit_intercept:
                         Qb[k] += gj * gj
-                        b[k] = <floating> (b[k] - step * gj / (sqrt(Qb[k]) + ADAGRAD_EPS))
+                        b[k] = <floating> (b[k] - intercept_scale * step * gj
+                                           / (sqrt(Qb[k]) + ADAGRAD_EPS))
                 elif momentum != 0:
                     Vb[k] = <floating> (momentum * Vb[k] - step * gj)
                     if fit_intercept:
@@ -1686,6 +1689,7 @@ def sparse_adagrad_pass(
     double alpha,
     bint fit_intercept,
     int adagrad,
+    double intercept_scale,
 ):
     """One lazy pass of AdaGrad with a proximal L2 penalty over CSR data.
 
@@ -1696,7 +1700,8 @@ def sparse_adagrad_pass(
     gradients ``sq_coef`` and ``sq_intercept`` (updated in place): the shape
     of ``coef`` for ``adagrad`` :data:`ADAGRAD_COORDINATE`, ``(1,
     n_features)`` for :data:`ADAGRAD_FEATURE` (then a feature's owed decay and
-    rate are one number for all its weights).
+    rate are one number for all its weights); the intercept's steps are
+    ``intercept_scale`` times the coefficients'.
 
     Returns
     -------
@@ -1956,7 +1961,8 @@ def sparse_adagrad_pass(
                         gb[k] += S[i, k]
                 for k in range(n_rows):
                     Qb[k] = <floating> (Qb[k] + <floating> gb[k] * <floating> gb[k])
-                    b[k] = <floating> (b[k] - step * <floating> gb[k]
+                    b[k] = <floating> (b[k] - intercept_scale * step
+                                       * <floating> gb[k]
                                        / (sqrt(Qb[k]) + ADAGRAD_EPS))
             u += 1
             samples += n_b

@@ -55,6 +55,10 @@ class UpdateConfig:
     # G of squared gradients per weight) or "feature" (one per column of
     # coef, summing the mean over classes of the squared gradients)
     adagrad: Optional[str] = None
+    # AdaGrad's intercept steps are this many times the coefficients' (the
+    # "auto" learning rate sets it to the rows' RMS norm: the intercept then
+    # moves as a weight on a constant feature of that size would)
+    intercept_scale: float = 1.0
 
 
 def init_state(coef, intercept, *, momentum=0.0, t=0):
@@ -180,7 +184,12 @@ def _apply_adagrad(state, grad_coef, grad_intercept, step, config):
         soft_threshold(coef, rate * (alpha * l1_ratio))
     if config.fit_intercept:
         sq_intercept += grad_intercept * grad_intercept
-        intercept -= step * grad_intercept / (np.sqrt(sq_intercept) + ADAGRAD_EPS)
+        intercept -= (
+            config.intercept_scale
+            * step
+            * grad_intercept
+            / (np.sqrt(sq_intercept) + ADAGRAD_EPS)
+        )
 
 
 def _apply_update(state, grad_coef, grad_intercept, step, config):
@@ -470,7 +479,10 @@ def _sgd_pass_lazy_adagrad(
             if config.fit_intercept:
                 sq_intercept += grad_intercept * grad_intercept
                 intercept -= (
-                    step * grad_intercept / (np.sqrt(sq_intercept) + ADAGRAD_EPS)
+                    config.intercept_scale
+                    * step
+                    * grad_intercept
+                    / (np.sqrt(sq_intercept) + ADAGRAD_EPS)
                 )
             state["t"] += 1
             state["samples_seen"] += Xb.shape[0]
@@ -717,13 +729,15 @@ def _divergence(epoch, step, state, objective=None):
 def track_improvement(best, no_improvement, value, tol, mode="min"):
     """Patience bookkeeping: ``(best, no_improvement_count)`` after one epoch.
 
-    An epoch counts as an improvement when ``value < best - tol`` (``mode="min"``)
-    or ``value > best + tol`` (``mode="max"``); ``best`` tracks the best value.
+    An epoch counts as an improvement when ``value < best - tol * |best|``
+    (``mode="min"``: the objective, whose scale depends on the loss and the
+    data, so the change is relative) or ``value > best + tol`` (``mode="max"``:
+    a validation accuracy, in [0, 1]); ``best`` tracks the best value.
     """
     if best is None:
         return value, 0
     if mode == "min":
-        improved = value < best - tol
+        improved = value < best - tol * abs(best)
         best = min(best, value)
     else:
         improved = value > best + tol

@@ -22,13 +22,16 @@ import copy
 import inspect
 import math
 import time
+import warnings
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from . import _sgd
+from ._base import PenaltyScaleWarning
 
 try:  # the [dask] extra
     import dask
@@ -44,6 +47,8 @@ __all__ = ["ParallelSGD"]
 
 # State arrays that are averaged across partitions, weighted by rows.
 _MIXED = ("coef", "intercept", "velocity_coef", "velocity_intercept")
+# AdaGrad's sums of squared gradients: each partition adds its own, pooled.
+_POOLED = ("sq_grad_coef", "sq_grad_intercept")
 
 
 def _estimator_has(method):
@@ -268,12 +273,18 @@ class ParallelSGD(ClassifierMixin, BaseEstimator):
         est = clone(self.estimator)
         X0, y0 = first_row
         verbose = est.verbose
-        est.set_params(verbose=0).partial_fit(X0, y0, classes=classes)
+        with warnings.catch_warnings():  # one row: its scale says nothing
+            warnings.simplefilter("ignore", PenaltyScaleWarning)
+            est.set_params(verbose=0).partial_fit(X0, y0, classes=classes)
         est.set_params(verbose=verbose)
         dtype = est._opt_state["coef"].dtype
         zeros = np.zeros_like(est.coef_, dtype=dtype)
         state = _sgd.init_state(zeros, zeros[:, 0], momentum=est.momentum)
         state["plateau"] = None
+        if est._auto():
+            # "auto" steps by the rows' RMS norm: over all the partitions
+            sq, n = zip(*client.gather([client.submit(_sq_rows, p[0]) for p in parts]))
+            state["row_scale"] = math.sqrt(sum(sq) / sum(n)) if sum(sq) > 0 else 1.0
         est._store(state)
         est.loss_curve_ = []
         est.n_iter_ = 0
@@ -295,11 +306,17 @@ class ParallelSGD(ClassifierMixin, BaseEstimator):
         for n_round in range(1, self.n_rounds + 1):
             state = est._opt_state
             local = copy.deepcopy(est)
-            # the schedule is bound (its eta0 and power_t are set): the
-            # estimator's own go back to their defaults, which do not conflict
-            local.set_params(
-                learning_rate=local_schedule, verbose=0, **_step_param_defaults(local)
-            )
+            if est._auto():  # no plateau: the local passes run "auto" itself
+                local.set_params(verbose=0)
+            else:
+                # the schedule is bound (its eta0 and power_t are set): the
+                # estimator's own go back to their defaults, which do not
+                # conflict with it
+                local.set_params(
+                    learning_rate=local_schedule,
+                    verbose=0,
+                    **_step_param_defaults(local),
+                )
             t_starts = state["t"] + np.concatenate([[0], np.cumsum(batches)[:-1]])
             seen_starts = state["samples_seen"] + np.concatenate(
                 [[0], np.cumsum(sizes)[:-1]]
@@ -509,6 +526,14 @@ def _n_batches(n_rows, batch_size):
     return math.ceil(n_rows / batch_size)
 
 
+def _sq_rows(X):
+    """``(sum of squared entries, rows)`` of one partition."""
+    if sp.issparse(X):
+        return float(np.dot(X.data, X.data)), X.shape[0]
+    X = np.asarray(X)
+    return float(np.einsum("ij,ij->", X, X, dtype=np.float64)), X.shape[0]
+
+
 def _step_param_defaults(est):
     """``{"eta0": default, "power_t": default}`` of ``est``'s class."""
     params = inspect.signature(type(est).__init__).parameters
@@ -532,7 +557,8 @@ def _local_pass(est, X, y, classes, t_start, seen_start):
     state["samples_seen"] = int(seen_start)
     est.partial_fit(X, y, classes=classes)
     state = est._opt_state
-    result = {key: state[key] for key in (*_MIXED, "avg_coef", "avg_intercept")}
+    keys = (*_MIXED, "avg_coef", "avg_intercept", *_POOLED)
+    result = {key: state.get(key) for key in keys}
     result.update(
         t=state["t"] - int(t_start),
         samples_seen=state["samples_seen"] - int(seen_start),
@@ -554,6 +580,14 @@ def _mix(state, results, sizes, n_total):
             continue
         mixed = sum(w * r[key] for w, r in zip(weights, results))
         np.copyto(state[key], mixed)
+    for key in _POOLED:
+        if any(r[key] is None for r in results):
+            continue
+        old = state.get(key)
+        old = 0.0 if old is None or old.shape != results[0][key].shape else old
+        pooled = old + sum(r[key] - old for r in results)
+        order = "F" if key == "sq_grad_coef" else "C"
+        state[key] = np.asarray(pooled, dtype=state["coef"].dtype, order=order)
     n0 = state["n_avg"]
     new_avg = [r["n_avg"] - n0 for r in results]
     n_new = n0 + sum(new_avg)

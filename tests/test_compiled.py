@@ -80,7 +80,8 @@ CONFIGS = {
     "in-order": dict(shuffle=False),
     "invscaling": dict(learning_rate="invscaling", eta0=0.5),
     "adaptive": dict(learning_rate="adaptive", max_iter=30, tol=1e-3),
-    "callable": dict(learning_rate=schedules.CosineDecay(0.3, decay_steps=40)),
+    # a schedule object that takes the estimator's eta0
+    "callable": dict(learning_rate=schedules.CosineDecay(decay_steps=40)),
 }
 
 
@@ -687,5 +688,5 @@ def test_sparse_adagrad_kernel_refuses_batches_beyond_int32_offsets(index_dtype)
         True,
     )
     with pytest.raises(ValueError, match="too large for the sparse AdaGrad pass"):
-        _fast.sparse_adagrad_pass(*args, ADAGRAD["coordinate"])
+        _fast.sparse_adagrad_pass(*args, ADAGRAD["coordinate"], 1.0)
     assert np.all(coef == 0.5) and not np.any(intercept) and not np.any(sq_coef)

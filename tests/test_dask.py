@@ -171,7 +171,9 @@ def test_step_counter_advances_as_one_model(client, split):
 
 def test_adaptive_schedule_monitors_the_round_objective(client, split):
     X_train, _, y_train, _ = split
-    est = SoftmaxSGD(random_state=0, n_iter_no_change=1, tol=10.0)  # never improves
+    est = SoftmaxSGD(
+        learning_rate="adaptive", random_state=0, n_iter_no_change=1, tol=10.0
+    )  # never improves
     model = ParallelSGD(est, n_rounds=4, client=client).fit(X_train, y_train)
     fitted = model.estimator_
     _, plateau = fitted._schedule(steps_per_epoch=8)

@@ -53,7 +53,7 @@ ESTIMATORS = [LinearSVMSGD, SoftmaxSGD]
 
 ETA0_PER_SCHEDULE = {
     "constant": 0.1,
-    "optimal": 0.1,  # unused: the 'optimal' step is set by alpha
+    "optimal": None,  # the 'optimal' step is set by alpha (eta0 is refused)
     "invscaling": 1.0,
     "adaptive": 0.1,
     "step": 0.1,
@@ -231,9 +231,10 @@ def test_grid_search_over_list_of_schedules(validation_split):
 @pytest.mark.parametrize("name", list(ETA0_PER_SCHEDULE))
 def test_every_named_schedule_learns_digits(digits, Estimator, name):
     X_train, X_test, y_train, y_test = digits
-    est = Estimator(
-        learning_rate=name, eta0=ETA0_PER_SCHEDULE[name], max_iter=100, random_state=0
-    )
+    eta0 = ETA0_PER_SCHEDULE[name]
+    est = Estimator(learning_rate=name, max_iter=100, random_state=0)
+    if eta0 is not None:
+        est.set_params(eta0=eta0)
     fit_quiet(est, X_train, y_train)
     assert est.score(X_test, y_test) > 0.90
 

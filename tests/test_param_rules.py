@@ -69,7 +69,7 @@ def test_schedule_without_eta0_takes_the_estimators(name, cls):
     ids=repr,
 )
 def test_eta0_set_twice_is_refused(sched):
-    est = SoftmaxSGD(learning_rate=sched, eta0=0.3)
+    est = SoftmaxSGD(learning_rate=sched, eta0=0.7)
     with pytest.raises(ValueError, match="eta0 is set both on the estimator and in"):
         est.fit(X, Y)
     # one place is fine: the schedule's own eta0 with the estimator's default
@@ -94,11 +94,11 @@ def test_power_t_rule():
 @pytest.mark.parametrize(
     "params, message",
     [
-        ({"learning_rate": "optimal", "eta0": 0.3}, "eta0 does not apply to .*opt"),
-        ({"learning_rate": 0.05, "eta0": 0.3}, "eta0 does not apply to"),
-        ({"learning_rate": lambda t: 0.1, "eta0": 0.3}, "eta0 does not apply to"),
+        ({"learning_rate": "optimal", "eta0": 0.7}, "eta0 does not apply to .*opt"),
+        ({"learning_rate": 0.05, "eta0": 0.7}, "eta0 does not apply to"),
+        ({"learning_rate": lambda t: 0.1, "eta0": 0.7}, "eta0 does not apply to"),
         (
-            {"learning_rate": schedules.Optimal(alpha=1e-3), "eta0": 0.3},
+            {"learning_rate": schedules.Optimal(alpha=1e-3), "eta0": 0.7},
             "eta0 does not apply to learning_rate=Optimal",
         ),
         ({"nesterov": True}, "nesterov=True needs momentum > 0"),
