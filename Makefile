@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 
-.PHONY: demo test lint format bench bench-quick docs fuzz clean
+.PHONY: demo test lint format bench bench-quick bench-defaults docs fuzz clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,7 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	SCIPY_ARRAY_API=1 $(PY) -m pytest
+	HYPOTHESIS_PROFILE=ci SCIPY_ARRAY_API=1 $(PY) -m pytest
 
 fuzz: $(VENV)/.installed-test
 	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/test_fuzz.py
@@ -48,7 +48,10 @@ format: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .
 
 bench: $(VENV)/.installed-bench
-	$(PY) -m benchmarks.run
+	$(PY) -m benchmarks.run && $(PY) -m benchmarks.bench_defaults
+
+bench-defaults: $(VENV)/.installed-bench
+	$(PY) -m benchmarks.bench_defaults
 
 bench-quick: $(VENV)/.installed-bench
 	$(PY) -m benchmarks.run --quick

@@ -46,7 +46,14 @@ extras = {
         "pillow",
     ],
 }
-extras["bench"] = ["matplotlib>=3.5", "threadpoolctl>=3", "psutil>=5"]
+extras["bench"] = [
+    "matplotlib>=3.5",
+    "threadpoolctl>=3",
+    "psutil>=5",
+    # anchors of benchmarks/bench_defaults.py (it skips them when missing)
+    "vowpalwabbit>=9",
+    "river>=0.21",
+]
 
 setup(
     name="sklearn_linsgd",
