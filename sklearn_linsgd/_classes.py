@@ -36,10 +36,18 @@ _DOC_PARTS = {
         Rows per update: 1 is plain SGD, "full" is full-batch gradient descent.
         A chunk or data set smaller than a batch is one update.
 
-    learning_rate : str, float, schedule or callable, default="adaptive"
+    learning_rate : str, float, schedule or callable, default="auto"
         The step-size schedule, called with the update counter ``t`` (0-based)
         before each update:
 
+        - "auto": chosen from the data. AdaGrad steps with one sum per feature
+          (as ``adagrad="feature"``; ``adagrad=True`` or ``"coordinate"``
+          selects per-weight sums) of ``eta0 / s`` for the weights and
+          ``eta0`` for the intercepts, where ``s`` is the training rows' root
+          mean squared norm: one step changes the scores by about ``eta0``
+          whatever the scale of the features, and multiplying ``X`` by a
+          constant leaves the fit unchanged. With ``momentum > 0``, plain
+          momentum steps of ``eta0 / s**2``;
         - "constant": ``eta0``;
         - "optimal": ``1 / (alpha * (t0 + t))``, Bottou's rule with scikit-learn's
           ``t0``;
@@ -64,8 +72,9 @@ _DOC_PARTS = {
         "invscaling"; ``nesterov`` without ``momentum``) is refused when set
         to a value other than its default.
 
-    eta0 : float, default=0.1
-        Initial step size of the named schedules (> 0).
+    eta0 : float, default=0.3
+        Initial step size of the named schedules (> 0); under "auto", the
+        change of the scores that a step makes.
 
     power_t : float, default=0.5
         Exponent of "invscaling".
@@ -84,24 +93,25 @@ _DOC_PARTS = {
         ``"coordinate"`` keeps one ``G`` per weight. ``"feature"`` keeps one
         per feature (column of ``coef_``), adding the mean over classes of
         the squared gradients of that column: all weights of a feature share
-        its rate, and on sparse data an epoch costs about 1.4 to 2.5 plain
-        ones (per-weight sums about 3.5 to 6.5). Either way it
-        minimises the same objective, and helps sparse data whose rare
-        features learn slowly with mean-gradient mini-batches; a constant
-        schedule is usual (the denominators decay the steps already). The
-        intercept keeps one sum per class. Not combined with ``momentum``.
-        Changing the mode between ``partial_fit`` calls starts the sums
-        again.
+        its rate, and it costs less than per-weight sums (see
+        :doc:`/performance`). Either way it minimises the same objective, and
+        helps sparse data whose rare features learn slowly with
+        mean-gradient mini-batches; a constant schedule is usual (the
+        denominators decay the steps already). The intercept keeps one sum
+        per class. Not combined with ``momentum``. Changing the mode between
+        ``partial_fit`` calls starts the sums again. False with
+        ``learning_rate="auto"`` means "feature" (without momentum).
 
     max_iter : int, default=1000
         Maximum number of epochs (passes over the data) of ``fit``.
 
-    tol : float or None, default=1e-4
+    tol : float or None, default=3e-3
         Stop when the epoch objective has not decreased by more than ``tol``
-        (or the validation score has not increased by more than ``tol``) for
-        ``n_iter_no_change`` consecutive epochs. None disables the rule.
+        times the best objective so far (a relative change), or the
+        validation score has not increased by more than ``tol`` (absolute),
+        for ``n_iter_no_change`` consecutive epochs. None disables the rule.
 
-    n_iter_no_change : int, default=5
+    n_iter_no_change : int, default=3
         Patience of the stopping rule (and of the "adaptive" schedule).
 
     early_stopping : bool, default=False

@@ -1,0 +1,173 @@
+"""The defaults: a good model in a few epochs, at any scale of the features.
+
+``learning_rate="auto"`` takes AdaGrad steps of ``eta0 / s`` (``s`` the rows'
+RMS norm), the stopping rule is relative, and a penalty that the features'
+scale makes dominant is warned about.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.model_selection import GridSearchCV, train_test_split
+
+from benchmarks import realtext
+from sklearn_linsgd import LinearSVMSGD, PenaltyScaleWarning, SoftmaxSGD
+from sklearn_linsgd._base import row_scale
+from sklearn_linsgd._sgd import track_improvement
+
+ESTIMATORS = [LinearSVMSGD, SoftmaxSGD]
+# Standard-library packages: installed wherever Python is, parsed in a second.
+STDLIB = ("asyncio", "email", "http", "json", "logging", "multiprocessing", "xml")
+
+
+@pytest.fixture(scope="module")
+def text():
+    """Docstrings of a few standard-library packages, labelled by package."""
+    texts, labels, used = realtext.collect(STDLIB)
+    assert len(used) >= 5 and len(texts) > 800
+    t_train, t_test, y_train, y_test = train_test_split(
+        texts, labels, test_size=0.3, stratify=labels, random_state=0
+    )
+    vec = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
+    return vec.fit_transform(t_train), vec.transform(t_test), y_train, y_test
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return train_test_split(X, y, test_size=0.25, stratify=y, random_state=0)
+
+
+def _fit(est, X, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return est.fit(X, y)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_one_epoch_on_real_text_is_near_the_converged_fit(text, cls):
+    X_train, X_test, y_train, y_test = text
+    converged = _fit(cls(random_state=0), X_train, y_train)
+    one = _fit(cls(random_state=0, max_iter=1), X_train, y_train)
+    plain = _fit(
+        cls(random_state=0, max_iter=1, learning_rate="adaptive", eta0=0.1),
+        X_train,
+        y_train,
+    )
+    acc_converged = converged.score(X_test, y_test)
+    acc_one = one.score(X_test, y_test)
+    assert acc_one > 0.75  # 5 to 7 classes
+    assert acc_one >= acc_converged - 0.04
+    # what the old default (plain steps of 0.1) learnt in one epoch
+    assert acc_one > plain.score(X_test, y_test) + 0.2
+    assert converged.n_iter_ < 100
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
+def test_scaling_the_features_leaves_the_fit_unchanged(digits, cls, sparse):
+    X_train, X_test, y_train, _ = digits
+    conv = sp.csr_matrix if sparse else np.asarray
+    params = dict(random_state=0, max_iter=15, tol=None, penalty=None)
+    a = cls(**params).fit(conv(X_train), y_train)
+    b = cls(**params).fit(conv(X_train * 1e3), y_train)
+    c = cls(**params).fit(conv(X_train * 1e-3), y_train)
+    # the scores, not the weights, are what the steps keep the same (up to
+    # AdaGrad's 1e-8 added to the root of the sums, which is not scaled)
+    scores = a.decision_function(X_test)
+    assert np.abs(scores).max() > 1
+    for other, factor in ((b, 1e3), (c, 1e-3)):
+        np.testing.assert_allclose(
+            other.decision_function(X_test * factor), scores, rtol=0, atol=5e-3
+        )
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_default_fits_on_scaled_digits_agree(digits, cls):
+    X_train, X_test, y_train, y_test = digits
+    a = _fit(cls(random_state=0), X_train, y_train)
+    b = _fit(cls(random_state=0), X_train * 1e3, y_train)
+    assert a.n_iter_ == b.n_iter_ < 300
+    np.testing.assert_array_equal(a.predict(X_test), b.predict(X_test * 1e3))
+    assert a.score(X_test, y_test) > 0.95
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_penalty_dominated_by_the_scale_is_warned(digits, cls):
+    X_train, _, y_train, _ = digits
+    with pytest.warns(PenaltyScaleWarning, match=r"alpha / norm\*\*2 = 0.026"):
+        cls(max_iter=2, tol=None).fit(X_train * 1e-3, y_train)
+    with pytest.warns(PenaltyScaleWarning, match="Scale the features"):
+        cls().partial_fit(X_train * 1e-3, y_train, classes=np.arange(10))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PenaltyScaleWarning)
+        cls(max_iter=2, tol=None).fit(X_train, y_train)  # raw pixels: fine
+        cls(max_iter=2, tol=None, alpha=1e-6).fit(X_train * 1e-3, y_train)
+
+
+def test_row_scale_is_the_weighted_rms_row_norm():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 4))
+    w = rng.uniform(0, 2, 50)
+    expected = np.sqrt(np.sum(w * np.sum(X**2, axis=1)) / w.sum())
+    assert row_scale(X, w) == pytest.approx(expected, rel=1e-12)
+    assert row_scale(sp.csr_matrix(X), w) == pytest.approx(expected, rel=1e-12)
+    rows = np.arange(10, 40)
+    sub = np.sqrt(np.sum(w[rows] * np.sum(X[rows] ** 2, axis=1)) / w[rows].sum())
+    assert row_scale(X, w, rows) == pytest.approx(sub, rel=1e-12)
+    # repeating a row is weighting it
+    X2, w2 = np.vstack([X, X[:5]]), np.concatenate([np.ones(50), np.ones(5)])
+    w1 = np.ones(50)
+    w1[:5] = 2
+    assert row_scale(X2, w2) == pytest.approx(row_scale(X, w1), rel=1e-12)
+    assert row_scale(np.zeros((3, 2)), np.ones(3)) == 1.0
+
+
+def test_partial_fit_keeps_the_first_chunks_scale(digits):
+    X_train, _, y_train, _ = digits
+    est = SoftmaxSGD(random_state=0)
+    est.partial_fit(X_train[:500], y_train[:500], classes=np.arange(10))
+    scale = est._opt_state["row_scale"]
+    assert scale == pytest.approx(row_scale(X_train[:500], np.ones(500)))
+    est.partial_fit(X_train[500:] * 2, y_train[500:])
+    assert est._opt_state["row_scale"] == scale
+
+
+def test_stopping_rule_is_relative():
+    # improvement: below best - tol * |best|, whatever the objective's scale
+    for scale in (1e-3, 1.0, 1e3):
+        best, count = track_improvement(None, 0, 1.0 * scale, 1e-2)
+        best, count = track_improvement(best, count, 0.995 * scale, 1e-2)
+        assert count == 1 and best == 0.995 * scale  # 0.5 % is not enough
+        best, count = track_improvement(best, count, 0.98 * scale, 1e-2)
+        assert count == 0
+    # validation scores (accuracies) compare absolutely
+    best, count = track_improvement(0.9, 0, 0.905, 1e-2, mode="max")
+    assert count == 1
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_grid_over_eta0_and_alpha_raises_no_convergence_warning(digits, cls):
+    X_train, _, y_train, _ = digits
+    grid = GridSearchCV(
+        cls(random_state=0),
+        {"eta0": [0.03, 0.1, 0.3], "alpha": [1e-5, 1e-4, 1e-3]},
+        cv=3,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        grid.fit(X_train, y_train)
+    fits = grid.cv_results_["mean_test_score"]
+    assert len(set(np.round(fits, 10))) > 1 and fits.max() > 0.93
+
+
+def test_auto_with_momentum_takes_plain_steps(digits):
+    X_train, X_test, y_train, y_test = digits
+    est = _fit(SoftmaxSGD(momentum=0.9, random_state=0), X_train, y_train)
+    assert "sq_grad_coef" not in est._opt_state
+    assert est.score(X_test, y_test) > 0.9
