@@ -74,8 +74,12 @@ True
 
 import numpy as np
 from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.pipeline import Pipeline
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils.multiclass import check_classification_targets
+
+from ._base import BaseSGDClassifier
 
 __all__ = ["check_gradient", "check_gradient_sparse", "numerical_gradient"]
 
@@ -155,8 +159,51 @@ def numerical_gradient(f, x, h=1e-5):
 
 
 # ---------------------------------------------------------------------------
-# Shared with :mod:`sklearn_linsgd.landscape`: a working copy of an estimator
-# whose objective can be evaluated at any parameters.
+# Shared with :mod:`sklearn_linsgd.landscape`: the supported estimators, and a
+# working copy of one whose objective can be evaluated at any parameters.
+
+
+def _is_fitted(estimator):
+    return hasattr(estimator, "coef_") and hasattr(estimator, "classes_")
+
+
+def _unwrap(estimator, X, y, *, caller, allow_unfitted=True):
+    """Return ``(final_estimator, X)`` for a supported estimator.
+
+    ``estimator`` is a :class:`~sklearn_linsgd.LinearSVMSGD` or
+    :class:`~sklearn_linsgd.SoftmaxSGD` (or a subclass), returned with ``X``
+    as is, or a :class:`~sklearn.pipeline.Pipeline` ending in one, returned as
+    its final step with ``X`` passed through the transformer steps: the
+    pipeline's own when the final step is fitted, else a clone of them fitted
+    on ``(X, y)`` (the user's pipeline is never modified). Anything else is a
+    TypeError naming ``caller``. With ``allow_unfitted=False`` an unfitted
+    final step is a NotFittedError.
+    """
+    final = estimator
+    if isinstance(estimator, Pipeline) and estimator.steps:
+        final = estimator.steps[-1][1]
+    if not isinstance(final, BaseSGDClassifier):
+        got = type(estimator).__name__
+        if final is not estimator:
+            last = repr(final) if final is None or isinstance(final, str) else None
+            got = f"a Pipeline ending in {last or type(final).__name__}"
+        raise TypeError(
+            f"{caller} supports LinearSVMSGD, SoftmaxSGD, or a Pipeline ending in "
+            f"one of them; got {got}."
+        )
+    fitted = _is_fitted(final)
+    if not fitted and not allow_unfitted:
+        raise NotFittedError(
+            f"This {type(estimator).__name__} instance is not fitted yet: fit it, "
+            "or pass the parameters to look around with coef= (and intercept=)."
+        )
+    if final is not estimator and len(estimator.steps) > 1:
+        transformers = estimator[:-1]
+        if fitted:
+            X = transformers.transform(X)
+        else:
+            X = clone(transformers).fit_transform(X, y)
+    return final, X
 
 
 def _working_copy(estimator, X, y, *, coef=None, intercept=None, scale=0.01, rng=None):
@@ -176,8 +223,14 @@ def _working_copy(estimator, X, y, *, coef=None, intercept=None, scale=0.01, rng
             f"for X with {X.shape[0]} rows."
         )
     check_classification_targets(y)
-    fitted = hasattr(estimator, "coef_") and hasattr(estimator, "classes_")
+    fitted = _is_fitted(estimator)
     classes = np.asarray(estimator.classes_) if fitted else np.unique(y)
+    unknown = np.unique(y[~np.isin(y, classes)])
+    if unknown.size:
+        raise ValueError(
+            f"y contains labels {unknown.tolist()} that are not among the classes "
+            f"the estimator was fitted on, {classes.tolist()}."
+        )
     if classes.size < 2:
         raise ValueError(
             f"The objective needs at least two classes; got {classes.tolist()}."
@@ -248,9 +301,10 @@ def _relative_error(analytic, numerical, floor):
     )
 
 
-def _setup(estimator, X, y, sample_weight, h, random_state, scale):
+def _setup(estimator, X, y, sample_weight, h, random_state, scale, caller):
     if not h > 0:
         raise ValueError(f"h must be a positive step, got h={h!r}.")
+    estimator, X = _unwrap(estimator, X, y, caller=caller)
     rng = check_random_state(random_state)
     work, X, y, coef, intercept = _working_copy(estimator, X, y, scale=scale, rng=rng)
     value, grad_coef, grad_intercept = work._objective_and_gradient(
@@ -299,13 +353,19 @@ def check_gradient(
 
     Parameters
     ----------
-    estimator : LinearSVMSGD or SoftmaxSGD
-        Fitted or not. Any estimator with the same private
-        ``_objective_and_gradient`` method works.
+    estimator : LinearSVMSGD, SoftmaxSGD or Pipeline
+        Fitted or not (a subclass works too). A
+        :class:`~sklearn.pipeline.Pipeline` of transformers ending in one of
+        them is checked on ``X`` transformed by its transformer steps: the
+        fitted ones when the pipeline is fitted, else a clone of them fitted
+        on ``(X, y)``; the final estimator is then checked as if passed alone.
+        Anything else raises a TypeError.
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        Data on which ``J`` is evaluated, converted to float64 (dense or CSR).
+        Data on which ``J`` is evaluated, converted to float64 (dense or CSR)
+        after the pipeline's transformers, if any.
     y : array-like of shape (n_samples,)
-        Labels. For a fitted estimator they must be among ``classes_``.
+        Labels. For a fitted estimator they must be among ``classes_``
+        (ValueError otherwise).
     sample_weight : array-like of shape (n_samples,), default=None
         Sample weights of ``J``.
     h : float, default=1e-5
@@ -365,7 +425,7 @@ def check_gradient(
     (True, (3, 5))
     """
     rng, objective, coef, intercept, value, grad_coef, grad_intercept, fit_icpt = (
-        _setup(estimator, X, y, sample_weight, h, random_state, scale)
+        _setup(estimator, X, y, sample_weight, h, random_state, scale, "check_gradient")
     )
     del rng
     floor = _floor(tiny, value, h)
@@ -418,8 +478,10 @@ def check_gradient_sparse(
 
     Parameters
     ----------
-    estimator : LinearSVMSGD or SoftmaxSGD
-        Fitted or not (then checked at small random parameters).
+    estimator : LinearSVMSGD, SoftmaxSGD or Pipeline
+        Fitted or not (then checked at small random parameters). A
+        :class:`~sklearn.pipeline.Pipeline` ending in one of them is checked
+        on the transformed ``X``, as in :func:`check_gradient`.
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Data on which the objective is evaluated.
     y : array-like of shape (n_samples,)
@@ -469,7 +531,16 @@ def check_gradient_sparse(
     if int(n_checks) != n_checks or n_checks < 1:
         raise ValueError(f"n_checks must be a positive integer, got {n_checks!r}.")
     rng, objective, coef, intercept, value, grad_coef, grad_intercept, fit_icpt = (
-        _setup(estimator, X, y, sample_weight, h, random_state, scale)
+        _setup(
+            estimator,
+            X,
+            y,
+            sample_weight,
+            h,
+            random_state,
+            scale,
+            "check_gradient_sparse",
+        )
     )
     floor = _floor(tiny, value, h)
     n_coef = coef.size

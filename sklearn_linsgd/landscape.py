@@ -49,7 +49,12 @@ Examples
 import numpy as np
 from sklearn.utils import Bunch, check_random_state
 
-from .gradient_check import _objective_function, _working_copy
+from .gradient_check import (
+    _is_fitted,
+    _objective_function,
+    _unwrap,
+    _working_copy,
+)
 
 __all__ = [
     "LossLandscapeDisplay",
@@ -126,17 +131,12 @@ def random_direction(coef, intercept=None, *, normalize="filter", random_state=N
     return direction, np.zeros(coef.shape[0])
 
 
-def _prepare(estimator, X, y, coef, intercept):
+def _prepare(estimator, X, y, coef, intercept, caller):
     """Working copy and centre point; an unfitted estimator needs ``coef``."""
-    fitted = hasattr(estimator, "coef_") and hasattr(estimator, "classes_")
-    if not fitted and coef is None:
-        from sklearn.exceptions import NotFittedError
-
-        raise NotFittedError(
-            f"This {type(estimator).__name__} instance is not fitted yet: fit it, "
-            "or pass the parameters to look around with coef= (and intercept=)."
-        )
-    if not fitted and intercept is None:
+    estimator, X = _unwrap(
+        estimator, X, y, caller=caller, allow_unfitted=coef is not None
+    )
+    if not _is_fitted(estimator) and intercept is None:
         intercept = np.zeros(np.shape(coef)[0])
     work, X, y, coef, intercept = _working_copy(
         estimator, X, y, coef=coef, intercept=intercept
@@ -170,8 +170,13 @@ def loss_along_direction(
 
     Parameters
     ----------
-    estimator : LinearSVMSGD or SoftmaxSGD
-        Fitted, or unfitted with ``coef`` given. It is not modified.
+    estimator : LinearSVMSGD, SoftmaxSGD or Pipeline
+        Fitted, or unfitted with ``coef`` given. It is not modified. A
+        :class:`~sklearn.pipeline.Pipeline` of transformers ending in one of
+        them works on ``X`` transformed by its transformer steps (the fitted
+        ones when the pipeline is fitted, else a clone of them fitted on
+        ``(X, y)``) with its final estimator as if passed alone. Anything else
+        raises a TypeError.
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Data on which the objective is evaluated.
     y : array-like of shape (n_samples,)
@@ -213,7 +218,7 @@ def loss_along_direction(
     True
     """
     work, X, y, coef, intercept, fit_intercept = _prepare(
-        estimator, X, y, coef, intercept
+        estimator, X, y, coef, intercept, "loss_along_direction"
     )
     alphas = _default_grid(alphas, "alphas")
     if direction is None:
@@ -265,8 +270,13 @@ def loss_on_plane(
 
     Parameters
     ----------
-    estimator : LinearSVMSGD or SoftmaxSGD
-        Fitted, or unfitted with ``coef`` given. It is not modified.
+    estimator : LinearSVMSGD, SoftmaxSGD or Pipeline
+        Fitted, or unfitted with ``coef`` given. It is not modified. A
+        :class:`~sklearn.pipeline.Pipeline` of transformers ending in one of
+        them works on ``X`` transformed by its transformer steps (the fitted
+        ones when the pipeline is fitted, else a clone of them fitted on
+        ``(X, y)``) with its final estimator as if passed alone. Anything else
+        raises a TypeError.
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Data on which the objective is evaluated.
     y : array-like of shape (n_samples,)
@@ -311,7 +321,7 @@ def loss_on_plane(
     (3, 5)
     """
     work, X, y, coef, intercept, fit_intercept = _prepare(
-        estimator, X, y, coef, intercept
+        estimator, X, y, coef, intercept, "loss_on_plane"
     )
     alphas = _default_grid(alphas, "alphas")
     betas = alphas if betas is None else _default_grid(betas, "betas")
@@ -533,8 +543,13 @@ def step_size_sweep(
 
     Parameters
     ----------
-    estimator : LinearSVMSGD or SoftmaxSGD
-        Fitted or not. It is not modified.
+    estimator : LinearSVMSGD, SoftmaxSGD or Pipeline
+        Fitted or not. It is not modified. A
+        :class:`~sklearn.pipeline.Pipeline` of transformers ending in one of
+        them works on ``X`` transformed by its transformer steps (the fitted
+        ones when the pipeline is fitted, else a clone of them fitted on
+        ``(X, y)``) with its final estimator as if passed alone. Anything else
+        raises a TypeError.
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Training data.
     y : array-like of shape (n_samples,)
@@ -582,6 +597,7 @@ def step_size_sweep(
     )
     if step_sizes.size == 0 or not np.all(step_sizes > 0):
         raise ValueError("step_sizes must be a non-empty array of positive floats.")
+    estimator, X = _unwrap(estimator, X, y, caller="step_size_sweep")
     work, X, y, coef, intercept = _working_copy(
         estimator,
         X,
@@ -776,8 +792,11 @@ class LossLandscapeDisplay:
 
         Parameters
         ----------
-        estimator : LinearSVMSGD or SoftmaxSGD
-            Fitted, or unfitted with ``coef`` given.
+        estimator : LinearSVMSGD, SoftmaxSGD or Pipeline
+            Fitted, or unfitted with ``coef`` given. It is not modified. A
+            :class:`~sklearn.pipeline.Pipeline` ending in one of them works on
+            the transformed ``X``, as in :func:`loss_along_direction`; the
+            title then names its final estimator.
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Data on which the objective is evaluated.
         y : array-like of shape (n_samples,)
@@ -824,6 +843,13 @@ class LossLandscapeDisplay:
         >>> disp.losses.shape
         (7, 7)
         """
+        estimator, X = _unwrap(
+            estimator,
+            X,
+            y,
+            caller="LossLandscapeDisplay.from_estimator",
+            allow_unfitted=coef is not None,
+        )
         common = dict(
             sample_weight=sample_weight,
             normalize=normalize,
