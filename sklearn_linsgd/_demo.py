@@ -22,6 +22,7 @@ Run ``python -m sklearn_linsgd --help`` for the options.
 import argparse
 import os
 import sys
+import tempfile
 import time
 import warnings
 
@@ -92,8 +93,8 @@ def build_parser():
         "--out",
         default="demo_output",
         metavar="DIR",
-        help="folder for the PNG files and summary.txt, created if needed "
-        "(default: %(default)s)",
+        help="folder for the PNG files and summary.txt, created if needed and "
+        "checked to be writable before any training (default: %(default)s)",
     )
     parser.add_argument(
         "--random-state",
@@ -396,7 +397,9 @@ def main(argv=None, *, stream=None):
     Returns
     -------
     status : int
-        0 on success.
+        0 on success. Before any training, an ``--out`` folder that cannot be
+        created or written (unless no figures will be drawn) exits with status
+        2 and a one-line message (``SystemExit``), as bad arguments do.
 
     Examples
     --------
@@ -406,12 +409,41 @@ def main(argv=None, *, stream=None):
     ...
     SystemExit: 0
     """
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.no_plots and _pyplot() is not None:
+        # Find an unwritable --out now, not after all the training.
+        problem = _out_dir_problem(args.out)
+        if problem is not None:
+            parser.exit(
+                2,
+                f"{parser.prog}: error: cannot write to --out {args.out}: {problem}\n",
+            )
     stream = sys.stdout if stream is None else stream
     # The demo's matrices are small: BLAS threads cost more than they save,
     # and much more on a busy machine. The results do not change.
     with threadpool_limits(limits=1, user_api="blas"):
         return _run(args, stream)
+
+
+def _out_dir_problem(out):
+    """Create ``out`` and write and remove a probe file in it.
+
+    Returns None if that works, else the reason it does not, as a short string.
+    """
+    if os.path.exists(out) and not os.path.isdir(out):
+        return "it exists and is not a directory"
+    try:
+        os.makedirs(out, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".write-test-", dir=out)
+        try:
+            os.write(fd, b"probe")
+        finally:
+            os.close(fd)
+            os.remove(probe)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
 
 
 def _run(args, stream):

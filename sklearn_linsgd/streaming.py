@@ -3,8 +3,9 @@
 Two tools for data that does not fit in memory on one machine:
 
 - :func:`fit_stream` trains an estimator with ``partial_fit`` over an iterable of
-  ``(X_chunk, y_chunk)`` pairs (for example a generator that reads files), for
-  one or several passes;
+  ``(X_chunk, y_chunk)`` pairs (for example a generator that reads files), or of
+  pandas DataFrames with a label column (``pd.read_csv(path, chunksize=...)``),
+  for one or several passes;
 - :func:`iter_chunks` cuts an array that lives on disk (an :class:`numpy.memmap`,
   or any array or CSR matrix) into contiguous row chunks and, for a memmap,
   releases the pages of each chunk from the process once it has been used, so
@@ -16,6 +17,7 @@ size of data.
 """
 
 import mmap
+import sys
 import time
 from numbers import Integral
 
@@ -29,7 +31,7 @@ __all__ = ["fit_stream", "iter_chunks", "release_pages"]
 _AUTO_CHUNK_BYTES = 64 * 2**20
 
 
-def fit_stream(estimator, chunks, *, classes, n_passes=1, verbose=0):
+def fit_stream(estimator, chunks, *, classes=None, target=None, n_passes=1, verbose=0):
     """Train an estimator with ``partial_fit`` over a stream of chunks.
 
     Each pass calls ``estimator.partial_fit(X_chunk, y_chunk, classes=classes)``
@@ -46,14 +48,25 @@ def fit_stream(estimator, chunks, *, classes, n_passes=1, verbose=0):
         :class:`~sklearn_linsgd.SoftmaxSGD`; it is modified in place.
     chunks : iterable or callable
         The data: an iterable of ``(X_chunk, y_chunk)`` or
-        ``(X_chunk, y_chunk, sample_weight_chunk)`` tuples, or a callable
+        ``(X_chunk, y_chunk, sample_weight_chunk)`` tuples, or, with
+        ``target``, of :class:`pandas.DataFrame` chunks (such as the reader
+        returned by ``pd.read_csv(path, chunksize=...)``); or a callable
         without arguments that returns a fresh such iterable for every pass.
-        A one-shot iterator (such as a generator) can only be consumed once,
-        so with ``n_passes > 1`` pass a callable (``lambda: read(...)``) or a
-        re-iterable container such as a list.
+        A one-shot iterator (such as a generator or a ``read_csv`` reader) can
+        only be consumed once, so with ``n_passes > 1`` pass a callable
+        (``lambda: pd.read_csv(path, chunksize=10_000)``) or a re-iterable
+        container such as a list. An iterable that a callable returns is
+        closed after its pass if it has a ``close`` method.
     classes : array-like of shape (n_classes,)
         Every label that can occur in the whole stream; passed to every
-        ``partial_fit`` call.
+        ``partial_fit`` call. Required: a chunk may lack some labels, so they
+        cannot be learned from the chunks.
+    target : str or other column label, default=None
+        For DataFrame chunks: the column that holds the labels. Each chunk
+        ``df`` is trained on as ``X = df.drop(columns=target)``,
+        ``y = df[target]``; the feature columns must be the same, in the same
+        order, in every chunk, and become the estimator's
+        ``feature_names_in_``. Leave it None for tuple chunks.
     n_passes : int, default=1
         Number of passes over the stream.
     verbose : int, default=0
@@ -68,9 +81,11 @@ def fit_stream(estimator, chunks, *, classes, n_passes=1, verbose=0):
     Raises
     ------
     ValueError
-        If ``chunks`` is a one-shot iterator and ``n_passes > 1``, if a pass
-        yields no chunk, or if a chunk is not an ``(X, y)`` or
-        ``(X, y, sample_weight)`` tuple.
+        If ``classes`` is missing, if ``chunks`` is a one-shot iterator and
+        ``n_passes > 1``, if a pass yields no chunk, if a chunk is not an
+        ``(X, y)`` or ``(X, y, sample_weight)`` tuple (without ``target``) or
+        not a DataFrame with the ``target`` column (with ``target``), or if
+        the feature columns of a DataFrame chunk differ from the first one's.
 
     See Also
     --------
@@ -95,51 +110,71 @@ def fit_stream(estimator, chunks, *, classes, n_passes=1, verbose=0):
     15
     >>> round(clf.score(X, y), 2)
     0.7...
+
+    DataFrame chunks of a CSV file, with the labels in the column ``"label"``
+    (``io.StringIO`` stands for the path of the file):
+
+    >>> import io
+    >>> import pandas as pd
+    >>> csv = "x1,x2,label\\n" + "".join(
+    ...     f"{a:.3f},{b:.3f},{int(a + b > 0)}\\n"
+    ...     for a, b in np.random.default_rng(0).normal(size=(500, 2)))
+    >>> def read_csv():  # a fresh reader for every pass
+    ...     return pd.read_csv(io.StringIO(csv), chunksize=100)
+    >>> classes = pd.read_csv(io.StringIO(csv), usecols=["label"])["label"].unique()
+    >>> clf = fit_stream(SoftmaxSGD(random_state=0), read_csv, target="label",
+    ...                  classes=classes, n_passes=3)
+    >>> clf.t_, clf.feature_names_in_.tolist()  # 3 passes x 5 chunks
+    (15, ['x1', 'x2'])
+    >>> frame = pd.read_csv(io.StringIO(csv))
+    >>> clf.score(frame.drop(columns="label"), frame["label"]) > 0.9
+    True
     """
     if not (isinstance(n_passes, Integral) and not isinstance(n_passes, bool)):
         raise TypeError(f"n_passes must be an int >= 1, got {n_passes!r}.")
     if n_passes < 1:
         raise ValueError(f"n_passes must be an int >= 1, got {n_passes!r}.")
     if classes is None:
-        raise ValueError(
-            "classes is required: give every label of the whole stream, e.g. "
-            "classes=np.arange(n_classes); a chunk may lack some of them."
-        )
-    if not callable(chunks) and n_passes > 1 and iter(chunks) is chunks:
+        raise ValueError(_missing_classes_message(target))
+    if not callable(chunks) and n_passes > 1 and _is_one_shot(chunks):
         raise ValueError(
             f"chunks is a one-shot iterator ({type(chunks).__name__}), which can be "
             f"consumed only once, but n_passes={n_passes}. Pass a callable that "
             "returns a fresh iterable for each pass (e.g. `lambda: "
-            "read_chunks(path)` instead of `read_chunks(path)`) or a list."
+            "read_chunks(path)` instead of `read_chunks(path)`, or `lambda: "
+            "pd.read_csv(path, chunksize=10_000)`) or a list."
         )
     classes = np.asarray(classes)
+    columns = None  # the feature columns of the first DataFrame chunk
     for n_pass in range(1, n_passes + 1):
         stream = chunks() if callable(chunks) else chunks
         start = time.time()
         n_chunks = n_rows = 0
         weighted_objective = 0.0
-        for item in stream:
-            X_chunk, y_chunk, sw_chunk = _unpack(item, n_chunks)
-            estimator.partial_fit(
-                X_chunk, y_chunk, classes=classes, sample_weight=sw_chunk
-            )
-            rows = _num_rows(X_chunk)
-            n_chunks += 1
-            n_rows += rows
-            objective = _last_objective(estimator)
-            weighted_objective += objective * rows
-            if verbose >= 2:
-                print(
-                    f"   pass {n_pass}, chunk {n_chunks}: {rows} rows, "
-                    f"objective {objective:.6g}",
-                    flush=True,
+        try:
+            for item in stream:
+                X_chunk, y_chunk, sw_chunk = _unpack(item, n_chunks, target)
+                if target is not None:
+                    columns = _check_columns(X_chunk, columns, n_pass, n_chunks)
+                estimator.partial_fit(
+                    X_chunk, y_chunk, classes=classes, sample_weight=sw_chunk
                 )
+                rows = _num_rows(X_chunk)
+                n_chunks += 1
+                n_rows += rows
+                objective = _last_objective(estimator)
+                weighted_objective += objective * rows
+                if verbose >= 2:
+                    print(
+                        f"   pass {n_pass}, chunk {n_chunks}: {rows} rows, "
+                        f"objective {objective:.6g}",
+                        flush=True,
+                    )
+        finally:
+            if callable(chunks) and hasattr(stream, "close"):
+                stream.close()  # e.g. the file of a read_csv reader
         if n_chunks == 0:
-            raise ValueError(
-                f"Pass {n_pass} of {n_passes} got no chunks. If chunks is a callable, "
-                "it must return a fresh iterable on each call (not the same, "
-                "already consumed, generator)."
-            )
+            raise ValueError(_empty_pass_message(chunks, n_pass, n_passes))
         if verbose:
             elapsed = time.time() - start
             rate = n_rows / elapsed if elapsed > 0 else float("inf")
@@ -152,15 +187,97 @@ def fit_stream(estimator, chunks, *, classes, n_passes=1, verbose=0):
     return estimator
 
 
-def _unpack(item, index):
+def _missing_classes_message(target):
+    if target is None:
+        how = "np.unique(y_all) of all the labels, read once, or np.arange(n_classes)"
+    else:
+        how = (
+            f"the unique values of the {target!r} column, read once: e.g. "
+            f"classes=pd.read_csv(path, usecols=[{target!r}])[{target!r}].unique() "
+            "(this reads only that column)"
+        )
+    return (
+        "classes is required: partial_fit needs every label of the whole stream "
+        "up front, on its first call, since a chunk may lack some of them and a "
+        f"label first met in a later chunk could not be added. Get them with {how}."
+    )
+
+
+def _is_one_shot(chunks):
+    """Whether iterating over ``chunks`` consumes it (an iterator, a reader)."""
+    if iter(chunks) is chunks:
+        return True
+    # A pandas read_csv reader iterates over its file: one pass only (older
+    # pandas return a new generator from ``iter`` on every call).
+    return type(chunks).__name__ == "TextFileReader" and hasattr(chunks, "get_chunk")
+
+
+def _empty_pass_message(chunks, n_pass, n_passes):
+    if n_pass > 1 and not callable(chunks):
+        return (
+            f"Pass {n_pass} of {n_passes} got no chunks: chunks "
+            f"({type(chunks).__name__}) was used up by the first pass, as a "
+            "one-shot iterator (a generator, a file, a pd.read_csv(..., "
+            "chunksize=...) reader) is. Pass a callable that returns a fresh "
+            "iterable for each pass, e.g. `lambda: pd.read_csv(path, "
+            "chunksize=10_000)`, or a list."
+        )
+    return (
+        f"Pass {n_pass} of {n_passes} got no chunks. If chunks is a callable, "
+        "it must return a fresh iterable on each call (not the same, "
+        "already consumed, generator or reader)."
+    )
+
+
+def _is_dataframe(item):
+    pd = sys.modules.get("pandas")  # a chunk can only be one if pandas is loaded
+    return pd is not None and isinstance(item, pd.DataFrame)
+
+
+def _unpack(item, index, target=None):
+    if _is_dataframe(item):
+        if target is None:
+            raise ValueError(
+                f"Chunk {index} is a DataFrame; pass target=<name of the label "
+                "column> (e.g. fit_stream(est, pd.read_csv(path, chunksize=...), "
+                "target='label', classes=...)) to train on X = "
+                "df.drop(columns=target), y = df[target], or yield (X_chunk, "
+                "y_chunk) tuples."
+            )
+        if target not in item.columns:
+            raise ValueError(
+                f"Chunk {index} has no target column {target!r}; its columns "
+                f"are {list(item.columns)}. Pass the name of the label column "
+                "as target."
+            )
+        return item.drop(columns=target), item[target], None
+    if target is not None:
+        raise ValueError(
+            f"target={target!r} was given but chunk {index} is a "
+            f"{type(item).__name__}, not a pandas DataFrame. Pass target only "
+            "with DataFrame chunks; for (X_chunk, y_chunk) tuples leave it None."
+        )
     if not isinstance(item, (tuple, list)) or len(item) not in (2, 3):
         raise ValueError(
             f"Chunk {index} is a {type(item).__name__}; each chunk must be a tuple "
-            "(X_chunk, y_chunk) or (X_chunk, y_chunk, sample_weight_chunk)."
+            "(X_chunk, y_chunk) or (X_chunk, y_chunk, sample_weight_chunk), or a "
+            "pandas DataFrame with target=<name of the label column>."
         )
     if len(item) == 2:
         return item[0], item[1], None
     return tuple(item)
+
+
+def _check_columns(X_chunk, columns, n_pass, index):
+    """The feature columns of the first DataFrame chunk; later ones must match."""
+    current = list(X_chunk.columns)
+    if columns is not None and current != columns:
+        raise ValueError(
+            f"Chunk {index} of pass {n_pass} has the feature columns {current}, "
+            f"but the first chunk had {columns}: every chunk must have the same "
+            "columns in the same order."
+        )
+    return current
 
 
 def _num_rows(X):
