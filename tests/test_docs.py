@@ -33,6 +33,7 @@ MODULES = (
     "baselines",
     "streaming",
     "dask",
+    "onnx",
 )
 
 
