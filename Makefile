@@ -6,26 +6,39 @@ PY := $(BIN)/python
 
 .PHONY: demo test lint format bench bench-quick bench-defaults docs fuzz clean
 
+# pip without --quiet prints one line per package it collects and a summary
+# of what it installed; the build backend's own log (compiler lines) stays
+# hidden unless the build fails. pip builds the package with its own
+# setuptools (pyproject.toml's build-system); setuptools>=77 in .venv too
+# keeps `python setup.py build_ext --inplace` working (SPDX license field).
+PIP_INSTALL := $(PY) -m pip install --no-warn-script-location --progress-bar off "setuptools>=77"
+
 $(PY):
+	@echo "==> creating $(VENV) (a virtual environment for this checkout)"
 	$(PYTHON) -m venv $(VENV)
+	@echo "==> upgrading pip in $(VENV)"
 	$(PY) -m pip install --quiet --upgrade pip
 
 # Stamps: reinstall (and rebuild the compiled kernels) only when the package
 # metadata or the Cython sources change.
 $(VENV)/.installed: setup.py pyproject.toml sklearn_linsgd/_fast.pyx | $(PY)
-	$(PY) -m pip install --quiet -e ".[plot]"
+	@echo "==> installing sklearn_linsgd[plot] (fetches dependencies, builds the compiled kernels; 1-3 minutes the first time)"
+	$(PIP_INSTALL) -e ".[plot]"
 	touch $@
 
 $(VENV)/.installed-test: setup.py pyproject.toml sklearn_linsgd/_fast.pyx | $(PY)
-	$(PY) -m pip install --quiet -e ".[test]"
+	@echo "==> installing sklearn_linsgd[test] (fetches dependencies, builds the compiled kernels; 1-3 minutes the first time)"
+	$(PIP_INSTALL) -e ".[test]"
 	touch $@
 
 $(VENV)/.installed-docs: setup.py pyproject.toml sklearn_linsgd/_fast.pyx | $(PY)
-	$(PY) -m pip install --quiet -e ".[test,docs]"
+	@echo "==> installing sklearn_linsgd[test,docs] (fetches dependencies, builds the compiled kernels; 1-3 minutes the first time)"
+	$(PIP_INSTALL) -e ".[test,docs]"
 	touch $@
 
 $(VENV)/.installed-bench: setup.py pyproject.toml sklearn_linsgd/_fast.pyx | $(PY)
-	$(PY) -m pip install --quiet -e ".[bench]"
+	@echo "==> installing sklearn_linsgd[bench] (fetches dependencies, builds the compiled kernels; 1-3 minutes the first time)"
+	$(PIP_INSTALL) -e ".[bench]"
 	touch $@
 
 demo: $(VENV)/.installed
