@@ -240,6 +240,11 @@ class LinearSVMSGD(BaseSGDClassifier):
     """
     )
 
+    # The public import path, so that pickle, joblib and skops record (and
+    # skops.io.get_untrusted_types reports) ``sklearn_linsgd.<name>``, not
+    # the private module that defines the class.
+    __module__ = "sklearn_linsgd"
+
     _parameter_constraints: dict = {
         **BaseSGDClassifier._parameter_constraints,
         "margin": [Interval(Real, 0, None, closed="neither")],
@@ -346,6 +351,11 @@ class SoftmaxSGD(BaseSGDClassifier):
     (2, 10)
     """
     )
+
+    # The public import path, so that pickle, joblib and skops record (and
+    # skops.io.get_untrusted_types reports) ``sklearn_linsgd.<name>``, not
+    # the private module that defines the class.
+    __module__ = "sklearn_linsgd"
 
     # An explicit signature (as scikit-learn's estimators have), so that a
     # misspelt parameter names this class, not BaseSGDClassifier.

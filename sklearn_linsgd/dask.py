@@ -228,11 +228,11 @@ class ParallelSGD(ClassifierMixin, BaseEstimator):
         self._check_params()
         if self.client is not None:
             return self._fit(self.client, X, y, classes)
-        from distributed import Client, LocalCluster
+        from distributed import Client
 
         kwargs = {"dashboard_address": ":0"}
         kwargs.update(self.cluster_kwargs or {})
-        with LocalCluster(**kwargs) as cluster, Client(cluster) as client:
+        with _start_local_cluster(kwargs) as cluster, Client(cluster) as client:
             return self._fit(client, X, y, classes)
 
     def _check_params(self):
@@ -517,6 +517,91 @@ class ParallelSGD(ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = False
         return tags
+
+
+_MAIN_GUARD_HINT = (
+    "ParallelSGD(client=None) starts a distributed.LocalCluster, whose worker "
+    "processes are started by multiprocessing's 'spawn' method (distributed's "
+    "default): each one re-imports the main script, and so runs its top-level "
+    "code again. "
+    'Start the script\'s work under `if __name__ == "__main__":`, or pass '
+    "client= (a distributed.Client connected to a cluster you started)."
+)
+
+
+def _start_local_cluster(kwargs):
+    """``distributed.LocalCluster(**kwargs)``, with guidance on a missing main guard.
+
+    Without ``if __name__ == "__main__":`` in a script, every spawned worker
+    process re-imports the script, calls ``fit`` again and fails to start its
+    own cluster; the script then dies with "Nanny failed to start" and pages
+    of tracebacks from both processes. In such a worker this raises at once
+    (before distributed logs its own tracebacks), and in the script the
+    start-up failure is replaced by one RuntimeError that says what to do.
+    """
+    from distributed import LocalCluster
+
+    if _importing_main_in_child():
+        raise RuntimeError(
+            "ParallelSGD.fit was called while a worker process re-imported the "
+            "main script. " + _MAIN_GUARD_HINT
+        )
+    try:
+        return LocalCluster(**kwargs)
+    except Exception as exc:
+        message = _main_guard_message(exc, kwargs)
+        if message is None:
+            raise
+        raise RuntimeError(message) from None
+
+
+def _importing_main_in_child():
+    """Whether this is a spawned process still importing the parent's script.
+
+    The same condition as multiprocessing's own ``_check_not_importing_main``.
+    """
+    import multiprocessing
+
+    return bool(getattr(multiprocessing.current_process(), "_inheriting", False))
+
+
+# Messages in a LocalCluster start-up failure caused by a missing main guard:
+# in the script ("Nanny failed to start [worker process]"), in a worker that
+# re-imported it (multiprocessing's "bootstrapping phase" / freeze_support).
+_START_FAILURES = ("failed to start", "bootstrapping phase", "freeze_support")
+
+
+def _main_guard_message(exc, kwargs):
+    """The guidance for ``exc`` raised by ``LocalCluster(**kwargs)``, or None.
+
+    None unless the cluster starts worker processes with a method that
+    re-imports the main module ("spawn" or "forkserver", not "fork"), the main
+    module is a script file, and the error (or one it was raised from) is a
+    start-up failure.
+    """
+    import sys
+
+    if not kwargs.get("processes", True):
+        return None
+    method = dask.config.get("distributed.worker.multiprocessing-method", "spawn")
+    if method == "fork":
+        return None
+    if getattr(sys.modules.get("__main__"), "__file__", None) is None:
+        return None  # an interactive session: nothing is re-imported
+    seen = set()
+    error = exc
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        text = str(error)
+        if any(marker in text for marker in _START_FAILURES):
+            first = text.strip().splitlines()[0] if text.strip() else ""
+            return (
+                f"The LocalCluster failed to start ({type(exc).__name__}: "
+                f"{str(exc).strip() or first}). This usually means the script "
+                "has no main guard. " + _MAIN_GUARD_HINT
+            )
+        error = error.__cause__ or error.__context__
+    return None
 
 
 def _n_batches(n_rows, batch_size):

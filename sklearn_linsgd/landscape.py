@@ -496,6 +496,69 @@ class StepSizeSweep:
             f"best_step_size={self.best_step_size:g})"
         )
 
+    def plot(self, ax=None):
+        """Plot the objective after one step against the step size.
+
+        The x axis (step size) is logarithmic, and so is the y axis when every
+        finite objective is positive. Step sizes whose objective overflowed
+        (``inf``) leave a gap in the line. matplotlib is imported only here.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Axes to plot on; a new figure when None.
+
+        Returns
+        -------
+        ax : matplotlib Axes
+            Its first line is the objective against ``step_sizes``; a
+            horizontal line marks ``initial_objective`` and a star the best
+            step.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> from sklearn_linsgd.landscape import StepSizeSweep
+        >>> sweep = StepSizeSweep([1e-3, 1e-2, 1e-1], [2.0, 1.5, 9.0], 2.1)
+        >>> ax = sweep.plot()
+        >>> ax.lines[0].get_ydata().tolist()
+        [2.0, 1.5, 9.0]
+        """
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots()
+        ax.plot(
+            self.step_sizes,
+            self.objectives,
+            marker="o",
+            label="objective after one step",
+        )
+        ax.axhline(
+            self.initial_objective,
+            color="gray",
+            linestyle="--",
+            label=f"initial objective ({self.initial_objective:.4g})",
+        )
+        ax.plot(
+            self.best_step_size,
+            self.objectives[self.best_index],
+            "*",
+            color="tab:red",
+            markersize=12,
+            label=f"best step size ({self.best_step_size:g})",
+        )
+        ax.set_xscale("log")
+        finite = self.objectives[np.isfinite(self.objectives)]
+        if finite.size and finite.min() > 0 and self.initial_objective > 0:
+            ax.set_yscale("log")
+        ax.set_xlabel("step size")
+        ax.set_ylabel("objective after one step")
+        ax.legend()
+        ax.grid(alpha=0.3)
+        return ax
+
     def to_dict(self):
         """The table as a dict of arrays (e.g. for ``pandas.DataFrame``).
 
@@ -666,6 +729,9 @@ class LossLandscapeDisplay:
         Filled contours of the plane (``kind="2d"``).
     center_ : matplotlib Line2D or None
         Marker at the centre ``a = b = 0`` (``kind="1d"`` and ``"2d"``).
+    colorbar_ : matplotlib Colorbar or None
+        Colour scale of the contours (``kind="2d"`` with ``colorbar=True``;
+        None otherwise).
 
     Examples
     --------
@@ -694,7 +760,7 @@ class LossLandscapeDisplay:
         self.pieces = pieces
         self.estimator_name = estimator_name
 
-    def plot(self, ax=None, *, levels=20, cmap="viridis", **kwargs):
+    def plot(self, ax=None, *, levels=20, cmap="viridis", colorbar=True, **kwargs):
         """Plot the landscape.
 
         Parameters
@@ -705,6 +771,9 @@ class LossLandscapeDisplay:
             Contour levels (``kind="2d"``).
         cmap : str or Colormap, default="viridis"
             Colormap of the contours (``kind="2d"``).
+        colorbar : bool, default=True
+            Whether to add a colorbar (the objective's scale) next to the
+            contours, as ``colorbar_`` (``kind="2d"``; ignored otherwise).
         **kwargs : dict
             Passed to ``ax.plot`` (``"1d"``, ``"points"`` total) or
             ``ax.contourf`` (``"2d"``).
@@ -730,6 +799,7 @@ class LossLandscapeDisplay:
         if ax is None:
             _, ax = plt.subplots()
         self.line_, self.lines_, self.contour_, self.center_ = None, [], None, None
+        self.colorbar_ = None
         name = f"{self.estimator_name}: " if self.estimator_name else ""
         alphas = np.asarray(self.alphas)
         losses = np.asarray(self.losses)
@@ -750,6 +820,10 @@ class LossLandscapeDisplay:
                 **kwargs,
             )
             (self.center_,) = ax.plot(0.0, 0.0, "+", color="white", markersize=12)
+            if colorbar:
+                self.colorbar_ = ax.figure.colorbar(
+                    self.contour_, ax=ax, label="objective"
+                )
             ax.set_xlabel("a (step along D1)")
             ax.set_ylabel("b (step along D2)")
             ax.set_title(f"{name}objective J(W + a D1 + b D2)")
@@ -821,7 +895,8 @@ class LossLandscapeDisplay:
         ax : matplotlib Axes, default=None
             Axes to plot on.
         **kwargs : dict
-            Passed to :meth:`plot`.
+            Passed to :meth:`plot` (``levels``, ``cmap``, ``colorbar``, and
+            the arguments of ``ax.plot`` or ``ax.contourf``).
 
         Returns
         -------
