@@ -103,7 +103,8 @@ fig.tight_layout()
 # epochs with ``tol=None`` so that every fit runs for the same number of epochs;
 # the ``eta0`` of each named schedule is one that reaches more than 90% test
 # accuracy (the test suite checks it). ``"optimal"`` takes its step from
-# ``alpha`` alone.
+# ``alpha`` alone (an ``eta0`` would be refused), and ``"auto"``, the default,
+# from the data.
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
@@ -118,8 +119,9 @@ scaler = StandardScaler().fit(X_train)
 X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
 
 eta0 = {
+    "auto": 0.3,
     "constant": 0.1,
-    "optimal": 0.1,
+    "optimal": None,
     "invscaling": 1.0,
     "adaptive": 0.1,
     "step": 0.1,
@@ -129,8 +131,9 @@ eta0 = {
 
 fig, ax = plt.subplots(figsize=(9, 5))
 for name, value in eta0.items():
+    step = {} if value is None else {"eta0": value}
     est = SoftmaxSGD(
-        learning_rate=name, eta0=value, max_iter=60, tol=None, random_state=0
+        learning_rate=name, max_iter=60, tol=None, random_state=0, **step
     ).fit(X_train, y_train)
     accuracy = est.score(X_test, y_test)
     print(
