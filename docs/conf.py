@@ -24,7 +24,13 @@ extensions = [
     "sphinx.ext.mathjax",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
+    "matplotlib.sphinxext.plot_directive",
 ]
+# Figures inline in the user guide: drawn at build time from the code shown.
+plot_include_source = True
+plot_html_show_source_link = False
+plot_html_show_formats = False
+plot_formats = [("png", 90)]
 
 templates_path = ["_templates"]
 exclude_patterns = ["_build", "examples", "auto_examples/*.ipynb"]
