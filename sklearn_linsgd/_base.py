@@ -286,18 +286,9 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
                     "another named schedule) to set the step with eta0"
                 )
             elif isinstance(lr, schedules.Schedule):
-                if not _uses(lr, "eta0"):
-                    problems.append(
-                        f"eta0 does not apply to learning_rate={lr!r}: it sets "
-                        "its own step sizes"
-                    )
-                elif _explicit(lr, "eta0"):
-                    problems.append(
-                        f"eta0 is set both on the estimator and in learning_rate="
-                        f"{lr!r}; set it in one place: leave the schedule's eta0 "
-                        "at None to take the estimator's (then a grid over eta0 "
-                        "acts), or leave the estimator's at its default"
-                    )
+                problems.append(
+                    _schedule_param_problem(lr, "eta0", "it sets its own step sizes")
+                )
             elif not isinstance(lr, str):
                 problems.append(
                     f"eta0 does not apply to learning_rate={lr!r}, which gives "
@@ -306,17 +297,11 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
                 )
         if changed("power_t"):
             if isinstance(lr, schedules.Schedule):
-                if not _uses(lr, "power_t"):
-                    problems.append(
-                        f"power_t does not apply to learning_rate={lr!r}; it is "
-                        "the exponent of 'invscaling' (InverseScaling)"
+                problems.append(
+                    _schedule_param_problem(
+                        lr, "power_t", "it is the exponent of InverseScaling"
                     )
-                elif _explicit(lr, "power_t"):
-                    problems.append(
-                        f"power_t is set both on the estimator and in "
-                        f"learning_rate={lr!r}; set it in one place (the "
-                        "schedule's power_t=None takes the estimator's)"
-                    )
+                )
             elif not (isinstance(lr, str) and lr == "invscaling"):
                 problems.append(
                     f"power_t applies to learning_rate='invscaling' only, not to "
@@ -326,6 +311,7 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
             problems.append(
                 "nesterov=True needs momentum > 0 (it is a form of momentum)"
             )
+        problems = [p for p in problems if p]
         if problems:
             raise ValueError(
                 f"{type(self).__name__}: "
@@ -925,6 +911,21 @@ def _explicit(sched, name):
     return any(
         n.get_params(deep=False).get(name) is not None for n in _schedule_nodes(sched)
     )
+
+
+def _schedule_param_problem(sched, name, why_not):
+    """Why the estimator's ``name`` (eta0, power_t) set to a non-default value
+    conflicts with the schedule object ``sched``, or None."""
+    if not _uses(sched, name):
+        return f"{name} does not apply to learning_rate={sched!r}: {why_not}"
+    if _explicit(sched, name):
+        return (
+            f"{name} is set both on the estimator and in learning_rate={sched!r}; "
+            f"set it in one place: leave the schedule's {name} at None to take "
+            f"the estimator's (then a grid over {name} acts), or leave the "
+            "estimator's at its default"
+        )
+    return None
 
 
 def _bind_schedule(sched, eta0, power_t):
