@@ -177,6 +177,17 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
                 "monitor the training objective."
             )
 
+    def _zero_weights_loss(self, X, y_ind):
+        """The data loss at zero weights and intercepts (every score 0): log K
+        for the softmax, (K - 1) * margin for the multiclass hinge."""
+        n_rows = self._n_rows(self.classes_.size)
+        zeros = np.zeros((n_rows, X.shape[1]), dtype=X.dtype)
+        one = X[:1] if not sp.issparse(X) else X[:1].tocsr()
+        loss = self._make_loss_grad()(
+            zeros, zeros[:, 0], one, y_ind[:1], np.ones(1), return_grad=False
+        )
+        return float(loss) if np.isfinite(loss) and loss > 0 else 1.0
+
     def _warn_penalty_scale(self, scale):
         """Warn when the penalty dominates because of the features' scale.
 
@@ -526,6 +537,7 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
                     max_iter=self.max_iter,
                     tol=self.tol,
                     n_iter_no_change=self.n_iter_no_change,
+                    tol_floor=ZERO_LOSS_FRACTION * self._zero_weights_loss(X, y_ind),
                     plateau=plateau,
                     validation_score=validation_score,
                     verbose=self.verbose,
@@ -816,6 +828,10 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
 #: ``alpha / RMS row norm ** 2`` above which a fit warns (see
 #: ``BaseSGDClassifier._warn_penalty_scale``).
 PENALTY_SCALE_LIMIT = 1e-2
+#: The stopping rule's floor, as a fraction of the loss at zero weights: an
+#: objective falling towards 0 (separable data) still has to fall by ``tol``
+#: times this much (see ``_sgd.track_improvement``).
+ZERO_LOSS_FRACTION = 0.2
 #: Rows read to estimate the RMS row norm of a large data set.
 SCALE_SAMPLE_ROWS = 20_000
 

@@ -107,9 +107,11 @@ _DOC_PARTS = {
 
     tol : float or None, default=3e-3
         Stop when the epoch objective has not decreased by more than ``tol``
-        times the best objective so far (a relative change), or the
-        validation score has not increased by more than ``tol`` (absolute),
-        for ``n_iter_no_change`` consecutive epochs. None disables the rule.
+        times the best objective so far (a relative change), but at least
+        ``tol`` times a fifth of the loss at zero weights (``log K`` for the
+        softmax, ``(K - 1) * margin`` for the hinge), or the validation score
+        has not increased by more than ``tol`` (absolute), for
+        ``n_iter_no_change`` consecutive epochs. None disables the rule.
 
     n_iter_no_change : int, default=3
         Patience of the stopping rule (and of the "adaptive" schedule).

@@ -726,18 +726,20 @@ def _divergence(epoch, step, state, objective=None):
     )
 
 
-def track_improvement(best, no_improvement, value, tol, mode="min"):
+def track_improvement(best, no_improvement, value, tol, mode="min", floor=0.0):
     """Patience bookkeeping: ``(best, no_improvement_count)`` after one epoch.
 
-    An epoch counts as an improvement when ``value < best - tol * |best|``
-    (``mode="min"``: the objective, whose scale depends on the loss and the
-    data, so the change is relative) or ``value > best + tol`` (``mode="max"``:
-    a validation accuracy, in [0, 1]); ``best`` tracks the best value.
+    An epoch counts as an improvement when ``value < best - tol * max(|best|,
+    floor)`` (``mode="min"``: the objective, relative to its size, which
+    depends on the loss and the data; ``floor`` keeps the amount from
+    vanishing where the objective tends to 0 on separable data) or ``value >
+    best + tol`` (``mode="max"``: a validation accuracy, in [0, 1]); ``best``
+    tracks the best value.
     """
     if best is None:
         return value, 0
     if mode == "min":
-        improved = value < best - tol * abs(best)
+        improved = value < best - tol * max(abs(best), floor)
         best = min(best, value)
     else:
         improved = value > best + tol
@@ -758,6 +760,7 @@ def sgd_epochs(
     max_iter,
     tol=None,
     n_iter_no_change=5,
+    tol_floor=0.0,
     plateau=None,
     validation_score=None,
     verbose=0,
@@ -774,7 +777,10 @@ def sgd_epochs(
         ``epoch -> iterable of row selections`` (shuffled per epoch by the caller).
     tol : float or None
         Stop after ``n_iter_no_change`` epochs without an improvement larger than
-        ``tol`` of the monitored value; ``None`` disables the rule.
+        ``tol`` of the monitored value (relative for the objective, see
+        :func:`track_improvement`); ``None`` disables the rule.
+    tol_floor : float, default=0.0
+        The least objective size that ``tol`` is a fraction of.
     plateau : object or None
         A plateau schedule (``init_state()``, ``update(state, value)``,
         attribute ``mode``); it lowers ``state["lr_scale"]`` and training stops
@@ -845,7 +851,7 @@ def sgd_epochs(
                 break
         elif tol is not None:
             best, no_improvement = track_improvement(
-                best, no_improvement, monitored, tol, mode
+                best, no_improvement, monitored, tol, mode, tol_floor
             )
             if no_improvement >= n_iter_no_change:
                 stopped = True

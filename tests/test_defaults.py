@@ -138,17 +138,41 @@ def test_partial_fit_keeps_the_first_chunks_scale(digits):
     assert est._opt_state["row_scale"] == scale
 
 
-def test_stopping_rule_is_relative():
-    # improvement: below best - tol * |best|, whatever the objective's scale
-    for scale in (1e-3, 1.0, 1e3):
-        best, count = track_improvement(None, 0, 1.0 * scale, 1e-2)
-        best, count = track_improvement(best, count, 0.995 * scale, 1e-2)
-        assert count == 1 and best == 0.995 * scale  # 0.5 % is not enough
-        best, count = track_improvement(best, count, 0.98 * scale, 1e-2)
+def test_stopping_rule_is_relative_with_a_floor():
+    # improvement: below best - tol * max(|best|, floor), at any level
+    for level in (1e-3, 1.0, 1e3):
+        best, count = track_improvement(None, 0, 1.0 * level, 1e-2)
+        best, count = track_improvement(best, count, 0.995 * level, 1e-2)
+        assert count == 1 and best == 0.995 * level  # 0.5 % is not enough
+        best, count = track_improvement(best, count, 0.98 * level, 1e-2)
         assert count == 0
+    # near 0 (separable data) the floor sets the amount that counts
+    best, count = track_improvement(None, 0, 0.010, 1e-2, floor=1.0)
+    best, count = track_improvement(best, count, 0.005, 1e-2, floor=1.0)
+    assert count == 1  # halved, but by less than 1e-2 * 1.0
+    best, count = track_improvement(best, count, -0.006, 1e-2, floor=1.0)
+    assert count == 0
     # validation scores (accuracies) compare absolutely
     best, count = track_improvement(0.9, 0, 0.905, 1e-2, mode="max")
     assert count == 1
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_the_scale_is_the_loss_at_zero_weights(digits, cls):
+    X_train, _, y_train, _ = digits
+    est = cls(max_iter=1, tol=None).fit(X_train, y_train)
+    y_ind = np.searchsorted(est.classes_, y_train)
+    expected = 9.0 if cls is LinearSVMSGD else np.log(10)  # (K - 1) * margin
+    assert est._zero_weights_loss(X_train, y_ind) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_default_fits_stop_in_tens_of_epochs(digits, text, cls):
+    for X_train, y_train in ((digits[0], digits[2]), (text[0], text[2])):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            est = cls(random_state=0).fit(X_train, y_train)
+        assert 3 < est.n_iter_ < 100  # it was 134 to 1000
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS)
