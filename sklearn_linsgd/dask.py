@@ -25,13 +25,12 @@ import time
 import warnings
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from . import _sgd
-from ._base import PenaltyScaleWarning
+from ._base import PenaltyScaleWarning, row_scale
 
 try:  # the [dask] extra
     import dask
@@ -612,11 +611,10 @@ def _n_batches(n_rows, batch_size):
 
 
 def _sq_rows(X):
-    """``(sum of squared entries, rows)`` of one partition."""
-    if sp.issparse(X):
-        return float(np.dot(X.data, X.data)), X.shape[0]
-    X = np.asarray(X)
-    return float(np.einsum("ij,ij->", X, X, dtype=np.float64)), X.shape[0]
+    """``(sum of squared row norms, rows)`` of one partition, from the same
+    estimate as ``partial_fit``'s (:func:`~sklearn_linsgd._base.row_scale`)."""
+    n = X.shape[0]
+    return row_scale(X, np.ones(n)) ** 2 * n, n
 
 
 def _step_param_defaults(est):

@@ -306,16 +306,6 @@ def test_step_size_sweep_result_object():
 # --------------------------------------------------------------- Display
 
 
-@pytest.fixture
-def pyplot():
-    mpl = pytest.importorskip("matplotlib")
-    mpl.use("Agg")
-    import matplotlib.pyplot as plt
-
-    yield plt
-    plt.close("all")
-
-
 def test_display_1d(pyplot):
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure

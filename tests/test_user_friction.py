@@ -18,17 +18,6 @@ from sklearn_linsgd.landscape import (
 )
 from sklearn_linsgd.schedules import CosineDecay
 
-
-@pytest.fixture
-def pyplot():
-    mpl = pytest.importorskip("matplotlib")
-    mpl.use("Agg")
-    import matplotlib.pyplot as plt
-
-    yield plt
-    plt.close("all")
-
-
 # ------------------------------------------------------------------- skops
 
 
