@@ -2,7 +2,8 @@
 
 Every builder returns a :class:`Workload` whose arrays depend only on the
 builder's arguments (fixed seeds), so two runs of the suite, on any machine,
-train on the same numbers.
+train on the same numbers. :func:`workload_info` gives the sizes the report
+records for a workload (``X_train``, one model, one batch, in MiB).
 
 Workloads (full size; ``quick=True`` shrinks the rows, see :data:`SIZES`):
 
@@ -40,6 +41,8 @@ __all__ = [
     "make_dense",
     "make_digits",
     "measure_floor",
+    "nbytes",
+    "workload_info",
 ]
 
 
@@ -77,6 +80,49 @@ def nbytes(X):
     if sp.issparse(X):
         return X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
     return X.nbytes
+
+
+def workload_info(wl, batch_size):
+    """The description and sizes of a workload, as the report records them.
+
+    Parameters
+    ----------
+    wl : Workload
+        The built workload.
+    batch_size : int
+        The mini-batch size whose memory ``batch_mib`` gives.
+
+    Returns
+    -------
+    dict
+        ``description``, ``summary``, ``build_seconds``, the shapes
+        (``n_train``, ``n_test``, ``n_features``, ``n_classes``), ``dtype``,
+        ``sparse``, and in MiB: ``x_train_mib`` (the arrays of ``X_train``),
+        ``model_mib`` (one ``n_classes x n_features`` model in ``X``'s dtype)
+        and ``batch_mib`` (one batch of rows: values and, for CSR, int32
+        indices).
+    """
+    X = wl.X_train
+    sparse = sp.issparse(X)
+    itemsize = X.dtype.itemsize
+    if sparse:
+        batch = batch_size * (X.nnz / X.shape[0]) * (itemsize + 4)
+    else:
+        batch = batch_size * X.shape[1] * itemsize
+    return {
+        "description": wl.description,
+        "summary": wl.summary(),
+        "build_seconds": wl.build_seconds,
+        "n_train": int(X.shape[0]),
+        "n_test": int(wl.X_test.shape[0]),
+        "n_features": int(X.shape[1]),
+        "n_classes": wl.n_classes,
+        "dtype": str(X.dtype),
+        "sparse": bool(sparse),
+        "x_train_mib": nbytes(X) / 2**20,
+        "model_mib": wl.n_classes * X.shape[1] * itemsize / 2**20,
+        "batch_mib": batch / 2**20,
+    }
 
 
 # Rows (total, before the 75/25 split) per workload and mode.

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from benchmarks import run, workloads
+from benchmarks import report, run, runners, specs, workloads
 
 
 def test_dense_workload_shapes_dtype_and_split():
@@ -111,36 +111,37 @@ def test_anchor_objective_equals_our_objective_at_the_same_parameters():
     anchor.classes_ = ours.classes_
     anchor.coef_ = ours.coef_.copy()
     anchor.intercept_ = ours.intercept_.copy()
-    got = run.our_objective("softmax", anchor, X_train, y_train)
+    got = runners.our_objective("softmax", anchor, X_train, y_train)
     assert got == pytest.approx(expected, rel=1e-12)
-    assert run.our_objective("softmax", ours, X_train, y_train) == expected
+    assert runners.our_objective("softmax", ours, X_train, y_train) == expected
 
 
 def test_quick_rows_run_in_child_processes(tmp_path):
     """A few quick rows on digits: fit row, curve row, report and figure."""
     wl = workloads.build("digits", quick=True)
-    specs = {
-        s.key: s for s in run.make_specs("digits", wl.X_train.shape[0], False, "quick")
+    by_key = {
+        s.key: s
+        for s in specs.make_specs("digits", wl.X_train.shape[0], False, "quick")
     }
-    opts = dict(run.MODES["quick"], blas_threads=1)
+    opts = dict(specs.MODES["quick"], blas_threads=1)
     rows = []
     for key in ("sgd_hinge", "sgd_hinge_fixed", "lr_lbfgs", "softmax_fixed"):
-        res = run.run_row(specs[key], wl, opts)
+        res = runners.run_row(by_key[key], wl, opts)
         assert "error" not in res, res
         assert res["floor"] > 0 and res["peak_mib"] >= 0
         assert res["peak_scope"] == "fit"
         assert 0.5 < res["test_accuracy"] <= 1
-        rows.append({"key": key, **vars_of(specs[key]), **res})
-    assert rows[1]["epochs"] == run.MODES["quick"]["epochs_sgd"]
-    assert rows[3]["epochs"] == run.MODES["quick"]["epochs_ours"]
-    target = rows[2]["test_accuracy"] - run.TARGET_GAP
-    curve = run.run_row(specs["softmax_curve"], wl, opts, target=target)
+        rows.append({"key": key, **vars_of(by_key[key]), **res})
+    assert rows[1]["epochs"] == specs.MODES["quick"]["epochs_sgd"]
+    assert rows[3]["epochs"] == specs.MODES["quick"]["epochs_ours"]
+    target = rows[2]["test_accuracy"] - specs.TARGET_GAP
+    curve = runners.run_row(by_key["softmax_curve"], wl, opts, target=target)
     assert "error" not in curve, curve
     points = np.asarray(curve["curve"])
     assert points.shape[1] == 4 and points.shape[0] == curve["epochs"] >= 1
     np.testing.assert_array_equal(points[:, 0], np.arange(1, len(points) + 1))
     assert np.all(np.diff(points[:, 1]) > 0)  # cumulative time
-    rows.append({"key": "softmax_curve", **vars_of(specs["softmax_curve"]), **curve})
+    rows.append({"key": "softmax_curve", **vars_of(by_key["softmax_curve"]), **curve})
 
     w = {
         "name": "digits",
@@ -153,14 +154,16 @@ def test_quick_rows_run_in_child_processes(tmp_path):
         "target_accuracy": target,
         "rows": rows,
     }
-    info = run.machine_info()
+    info = report.machine_info()
     info["loadavg_end"] = info["loadavg"]
     figure = tmp_path / "digits.png"
-    run.plot_workload(w, str(figure))
+    report.plot_workload(w, str(figure))
     assert figure.stat().st_size > 0
-    report = tmp_path / "RESULTS.md"
-    run.write_report(str(report), info, [w], "quick", 1.0, {"digits": "digits.png"})
-    text = report.read_text()
+    results_md = tmp_path / "RESULTS.md"
+    report.write_report(
+        str(results_md), info, [w], "quick", 1.0, {"digits": "digits.png"}
+    )
+    text = results_md.read_text()
     assert "## digits" in text and "SoftmaxSGD(5 epochs)" in text
     assert "OPENBLAS_CORETYPE" in text
     assert os.path.basename(str(figure)) in text
@@ -168,9 +171,22 @@ def test_quick_rows_run_in_child_processes(tmp_path):
     # the report can be rebuilt from the raw JSON alone
     data = {"mode": "quick", "elapsed": 1.0, "machine": info, "workloads": [w]}
     (tmp_path / "results.json").write_text(json.dumps(data))
-    report.unlink()
+    results_md.unlink()
     run.main(["--report-only", "--out", str(tmp_path)])
-    assert report.read_text() == text
+    assert results_md.read_text() == text
+
+
+def test_workload_info_records_sizes_and_run_keeps_machine_info():
+    """The workload's sizes as the report reads them; ``benchmarks.run`` still
+    exports ``machine_info`` (``bench_defaults`` builds its header on it)."""
+    wl = workloads.build("sparse_bow", quick=True)
+    info = workloads.workload_info(wl, 256)
+    X = wl.X_train
+    assert info["n_train"] == X.shape[0] and info["n_features"] == X.shape[1]
+    assert info["sparse"] is True and info["n_classes"] == wl.n_classes
+    assert info["x_train_mib"] == workloads.nbytes(X) / 2**20
+    assert info["batch_mib"] == 256 * (X.nnz / X.shape[0]) * 12 / 2**20
+    assert run.machine_info is report.machine_info
 
 
 def vars_of(spec):
@@ -186,8 +202,8 @@ def vars_of(spec):
 
 def test_timeout_is_reported_not_raised():
     wl = workloads.build("digits", quick=True)
-    spec = run.Spec("slow", "slow", "anchor", None, lambda: _Sleeper())
-    res = run.run_row(spec, wl, dict(run.MODES["quick"], timeout=0.5))
+    spec = specs.Spec("slow", "slow", "anchor", None, lambda: _Sleeper())
+    res = runners.run_row(spec, wl, dict(specs.MODES["quick"], timeout=0.5))
     assert res["error"].startswith("timeout after")
 
 
@@ -203,16 +219,16 @@ class _Sleeper:
 @pytest.mark.parametrize("name", workloads.WORKLOADS)
 def test_specs_are_unique_and_the_target_row_runs_before_the_curves(mode, name):
     sparse = name.startswith("sparse")
-    specs = run.make_specs(name, 1000, sparse, mode, big=name == "dense1m_f32")
-    keys = [s.key for s in specs]
+    rows = specs.make_specs(name, 1000, sparse, mode, big=name == "dense1m_f32")
+    keys = [s.key for s in rows]
     assert len(keys) == len(set(keys))
     # the accuracy target comes from LogisticRegression, before any curve row
-    first_curve = min(i for i, s in enumerate(specs) if s.curve)
+    first_curve = min(i for i, s in enumerate(rows) if s.curve)
     assert keys.index("lr_lbfgs") < first_curve
     assert {"sgd_hinge_fixed", "svm_fixed", "softmax_fixed"} <= set(keys)
     assert {"svm_curve", "softmax_curve"} <= set(keys)
-    assert ("lr_saga" in keys) == (sparse and name in run.FULL_ANCHOR_WORKLOADS)
-    for spec in specs:
+    assert ("lr_saga" in keys) == (sparse and name in specs.FULL_ANCHOR_WORKLOADS)
+    for spec in rows:
         est = spec.make()
         assert hasattr(est, "fit")
         if spec.curve:
@@ -239,12 +255,12 @@ def test_summary_gives_ours_over_own_and_median_floor():
         row("sgd_hinge_fixed", 0.025, 10.0, 10),  # 1 s / epoch
         row("mlp_sgd_fixed", 0.030, 3.0, 5),  # 0.6 s / epoch
     ]
-    line = run._summary_row({"name": "w", "rows": rows})
+    line = report._summary_row({"name": "w", "rows": rows})
     cells = [c.strip() for c in line.strip("|").split("|")]
     assert cells[:6] == ["w", "25.00", "5.0x (4.0x)", "3.0x (3.0x)", "40.0x", "20.0x"]
     assert cells[6:8] == ["10.0, 13.3", "6.0, 8.0"]
     # a missing row of ours shows a dash, not a ratio in parentheses
-    line = run._summary_row({"name": "w", "rows": rows[1:]})
+    line = report._summary_row({"name": "w", "rows": rows[1:]})
     assert [c.strip() for c in line.strip("|").split("|")][2] == "—"
 
 
