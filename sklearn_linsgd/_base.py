@@ -32,7 +32,7 @@ from sklearn.utils.validation import (
 from threadpoolctl import ThreadpoolController
 
 from . import _memmap, _sgd, schedules
-from ._compiled import RowBatches, permutation
+from ._compiled import RowBatches, batch_bounds, permutation
 from ._losses import decision_scores, penalty_subgradient, penalty_value
 
 NAMED_SCHEDULES = (
@@ -981,23 +981,25 @@ def _classes_and_indices(y):
 def _batches(rows, batch_size, shuffle, rng, single_batch=False):
     """Row selections of one epoch over ``rows`` (sorted indices into X).
 
-    ``shuffle=True`` permutes the rows (batches are gathered); ``"batches"``
+    Batches hold at most ``batch_size`` rows, as equal as can be (see
+    :func:`~sklearn_linsgd._compiled.batch_bounds`). ``shuffle=True`` permutes
+    the rows (batches are gathered); ``"batches"``
     keeps rows in order and permutes the order of contiguous batches (no gather
     when ``rows`` covers all of X); ``False`` keeps everything in order.
     """
     if single_batch:
         return [slice(None)]
-    starts = range(0, rows.size, batch_size)
+    starts, stops = (b.tolist() for b in batch_bounds(rows.size, batch_size))
     if shuffle == "batches":
         contiguous = rows.size == 0 or rows[-1] == rows.size - 1
         order = rng.permutation(len(starts))
         if contiguous:
-            return [slice(starts[i], starts[i] + batch_size) for i in order]
-        return [rows[starts[i] : starts[i] + batch_size] for i in order]
+            return [slice(starts[i], stops[i]) for i in order]
+        return [rows[starts[i] : stops[i]] for i in order]
     if shuffle:
         rows = permutation(rows, rng)
     elif rows.size == 0 or rows[-1] == rows.size - 1:
-        return [slice(i, i + batch_size) for i in starts]
+        return [slice(i, j) for i, j in zip(starts, stops)]
     return RowBatches(rows, batch_size)
 
 

@@ -34,6 +34,8 @@ _DOC_PARTS = {
 
     batch_size : int or "full", default=256
         Rows per update: 1 is plain SGD, "full" is full-batch gradient descent.
+        An epoch of ``n`` rows makes ``ceil(n / batch_size)`` updates on
+        batches of as equal sizes as can be (they differ by one row at most).
         A chunk or data set smaller than a batch is one update.
 
     learning_rate : str, float, schedule or callable, default="auto"

@@ -52,6 +52,12 @@ def _fit_both(make, fit, monkeypatch):
     return fast, ref
 
 
+def _exp_atol(cls):
+    """The kernels' exp differs from numpy's in the last bits: over a few
+    epochs of (AdaGrad) steps the softmax's weights part by up to ~4e-11."""
+    return 1e-10 if cls is SoftmaxSGD else 1e-12
+
+
 def _assert_same(fast, ref, atol=1e-12, rtol=1e-12):
     np.testing.assert_allclose(fast.coef_, ref.coef_, rtol=0, atol=atol)
     np.testing.assert_allclose(fast.intercept_, ref.intercept_, rtol=0, atol=atol)
@@ -146,7 +152,7 @@ def test_dense_kernel_class_blocks_match_reference(
         batch_size=38, max_iter=3, tol=None, random_state=0, eta0=0.1, shuffle=shuffle
     )
     fast, ref = _fit_both(lambda: cls(**params), lambda e: e.fit(X, y), monkeypatch)
-    _assert_same(fast, ref)
+    _assert_same(fast, ref, atol=_exp_atol(cls), rtol=_exp_atol(cls))
     assert np.abs(fast.coef_).min() > 0  # every class's weights were updated
 
 
@@ -382,10 +388,10 @@ def test_sparse_adagrad_kernel_matches_reference(
         random_state=0,
     )
     fast, ref = _fit_both(lambda: cls(**params), lambda e: e.fit(X, y), monkeypatch)
-    _assert_same(fast, ref)
+    _assert_same(fast, ref, atol=_exp_atol(cls), rtol=_exp_atol(cls))
     sq = fast._opt_state["sq_grad_coef"]
     assert sq.shape == (fast.coef_.shape if mode is True else fast.coef_.shape[1:])
-    np.testing.assert_allclose(sq, ref._opt_state["sq_grad_coef"], rtol=1e-12)
+    np.testing.assert_allclose(sq, ref._opt_state["sq_grad_coef"], rtol=_exp_atol(cls))
     # the owed decay: with alpha, rows that sat out updates shrank
     dense = cls(**params).fit(X.toarray(), y)
     np.testing.assert_allclose(fast.coef_, dense.coef_, rtol=0, atol=1e-6)

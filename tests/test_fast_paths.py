@@ -8,7 +8,12 @@ import scipy.sparse as sp
 
 from sklearn_linsgd import LinearSVMSGD, SoftmaxSGD, _sgd
 from sklearn_linsgd._base import _batches, _classes_and_indices
-from sklearn_linsgd._compiled import RowBatches, _batch_bounds, permutation
+from sklearn_linsgd._compiled import (
+    RowBatches,
+    _batch_bounds,
+    batch_bounds,
+    permutation,
+)
 
 ESTIMATORS = [LinearSVMSGD, SoftmaxSGD]
 
@@ -141,19 +146,37 @@ def test_permutation_is_uniform_over_the_orders():
 def test_row_batches_are_the_slices_of_their_rows():
     rows = np.random.default_rng(0).permutation(23)
     batches = RowBatches(rows, 5)
-    expected = [rows[i : i + 5] for i in range(0, 23, 5)]
+    # ceil(23 / 5) = 5 batches of 4 or 5 rows (not four of 5 and one of 3)
+    sizes = [4, 5, 4, 5, 5]
+    edges = np.cumsum([0] + sizes)
+    expected = [rows[a:b] for a, b in zip(edges[:-1], edges[1:])]
     assert len(batches) == 5
     for got in (list(batches), [batches[i] for i in range(5)], batches[0:5]):
         assert [b.tolist() for b in got] == [b.tolist() for b in expected]
-    assert batches[-1].tolist() == rows[20:].tolist()
+    assert batches[-1].tolist() == rows[18:].tolist()
     with pytest.raises(IndexError):
         batches[5]
     # the kernels take the rows and bounds as they are
     bounds = _batch_bounds(batches, 23)
     assert bounds[0] is batches.rows and bounds[3] is True
-    assert bounds[1].tolist() == [0, 5, 10, 15, 20]
-    assert bounds[2].tolist() == [5, 10, 15, 20, 23]
+    assert bounds[1].tolist() == [0, 4, 9, 13, 18]
+    assert bounds[2].tolist() == [4, 9, 13, 18, 23]
     assert len(RowBatches(np.empty(0, dtype=np.int64), 4)) == 0
+
+
+@pytest.mark.parametrize("n_rows", [0, 1, 7, 8, 9, 255, 256, 257, 1347])
+@pytest.mark.parametrize("batch_size", [1, 3, 8, 256])
+def test_batch_bounds_are_as_equal_as_can_be(n_rows, batch_size):
+    starts, stops = batch_bounds(n_rows, batch_size)
+    n_batches = -(-n_rows // batch_size)
+    assert starts.size == stops.size == n_batches
+    sizes = stops - starts
+    if n_rows:
+        assert starts[0] == 0 and stops[-1] == n_rows
+        assert np.array_equal(starts[1:], stops[:-1])  # contiguous, in order
+        assert sizes.max() <= batch_size
+        assert sizes.max() - sizes.min() <= 1
+        assert sizes.sum() == n_rows
 
 
 @pytest.mark.parametrize(

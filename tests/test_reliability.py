@@ -655,8 +655,12 @@ def test_dense_and_csr_give_the_same_model(cls, batch_size, penalty):
     )
     dense = cls(**params).fit(X, y)
     sparse = cls(**params).fit(sp.csr_matrix(X), y)
-    assert_allclose(sparse.coef_, dense.coef_, rtol=1e-12, atol=1e-12)
-    assert_allclose(sparse.intercept_, dense.intercept_, rtol=1e-12, atol=1e-12)
+    # The softmax's exp differs in the last bits between the compiled pass
+    # and numpy's (the CSR elastic net runs numpy's), and AdaGrad's steps,
+    # scale-free, grow that round-off where a gradient is nearly 0 (to 1.2e-9).
+    tol = 1e-8 if cls is SoftmaxSGD else 1e-12
+    assert_allclose(sparse.coef_, dense.coef_, rtol=tol, atol=tol)
+    assert_allclose(sparse.intercept_, dense.intercept_, rtol=tol, atol=tol)
     assert sparse.t_ == dense.t_
 
 
