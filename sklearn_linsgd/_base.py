@@ -95,13 +95,13 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
         fit_intercept=True,
         batch_size=256,
         learning_rate="auto",
-        eta0=0.3,
+        eta0=1.5,
         power_t=0.5,
         momentum=0.0,
         nesterov=False,
         adagrad=False,
         max_iter=1000,
-        tol=3e-3,
+        tol=2e-3,
         n_iter_no_change=3,
         early_stopping=False,
         validation_fraction=0.1,
@@ -218,21 +218,29 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
     def _effective_alpha(self):
         return 0.0 if self.penalty is None else float(self.alpha)
 
-    def _schedule(self, steps_per_epoch, for_partial_fit=False, row_scale=1.0):
+    def _schedule(
+        self, steps_per_epoch, for_partial_fit=False, row_scale=1.0, weight_scale=None
+    ):
         """Turn ``learning_rate`` into ``(schedule, plateau or None)``.
 
         Named epoch-based schedules count epochs of ``steps_per_epoch`` updates
         (one ``partial_fit`` call is one epoch). ``row_scale`` is the training
-        rows' RMS norm (see :func:`row_scale`), which "auto" divides by.
+        rows' RMS norm (see :func:`row_scale`) and ``weight_scale`` the size
+        of the weights on ``X / row_scale`` (see :func:`weight_scale`;
+        :data:`DEFAULT_WEIGHT_SCALE` when None): "auto" steps by
+        ``eta0 * weight_scale / row_scale``.
         """
         lr, eta0 = self.learning_rate, self.eta0
         if isinstance(lr, str):
             if lr == "auto":
-                # AdaGrad steps move a weight by about the step: eta0 / s
-                # moves the scores by about eta0. Plain (momentum) steps
-                # move it by step * gradient, which grows with s: eta0 / s**2
+                # An AdaGrad step moves a weight by about the step: on X / s,
+                # weights of size D take steps of eta0 * D, hence eta0 * D / s
+                # on X. Plain (momentum) steps move a weight by step *
+                # gradient, which grows with s: eta0 * D / s**2.
+                size = DEFAULT_WEIGHT_SCALE if weight_scale is None else weight_scale
                 plain = self._adagrad_mode() is None
-                sched = schedules.Constant(eta0 / row_scale ** (2 if plain else 1))
+                step = eta0 * size / row_scale ** (2 if plain else 1)
+                sched = schedules.Constant(step)
             elif lr == "constant":
                 sched = schedules.Constant(eta0)
             elif lr == "optimal":
@@ -508,10 +516,19 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
         else:
             n_batches = math.ceil(train_idx.size / batch_size)
             sw = _sgd.normalise_weights(sw, train_idx)
-        scale = row_scale(X, sw, train_idx, None if reader is None else reader.gather)
+        gather = None if reader is None else reader.gather
+        scale = row_scale(X, sw, train_idx, gather)
         state["row_scale"] = scale
         self._warn_penalty_scale(scale)
-        schedule, plateau = self._schedule(steps_per_epoch=n_batches, row_scale=scale)
+        if self._auto():
+            state["weight_scale"] = weight_scale(
+                X, y_ind, sw, n_rows, scale, train_idx, gather
+            )
+        schedule, plateau = self._schedule(
+            steps_per_epoch=n_batches,
+            row_scale=scale,
+            weight_scale=state.get("weight_scale"),
+        )
 
         def make_batches(epoch):
             return _batches(train_idx, batch_size, self.shuffle, rng, single_batch)
@@ -537,7 +554,7 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
                     max_iter=self.max_iter,
                     tol=self.tol,
                     n_iter_no_change=self.n_iter_no_change,
-                    tol_floor=ZERO_LOSS_FRACTION * self._zero_weights_loss(X, y_ind),
+                    tol_floor=self._zero_weights_loss(X, y_ind),
                     plateau=plateau,
                     validation_score=validation_score,
                     verbose=self.verbose,
@@ -694,14 +711,20 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
             self._rng(state["t"]),
             single_batch=n_samples <= batch_size,
         )
-        if "row_scale" not in state:  # the first chunk sets the scale
-            state["row_scale"] = row_scale(
-                X, sw, None, None if reader is None else reader.gather
-            )
+        gather = None if reader is None else reader.gather
+        if "row_scale" not in state:  # the first chunk sets the scales
+            state["row_scale"] = row_scale(X, sw, None, gather)
             self._warn_penalty_scale(state["row_scale"])
         scale = state["row_scale"]
+        if self._auto() and "weight_scale" not in state:
+            state["weight_scale"] = weight_scale(
+                X, y_ind, sw, state["coef"].shape[0], scale, None, gather
+            )
         schedule, plateau = self._schedule(
-            steps_per_epoch=len(batches), for_partial_fit=True, row_scale=scale
+            steps_per_epoch=len(batches),
+            for_partial_fit=True,
+            row_scale=scale,
+            weight_scale=state.get("weight_scale"),
         )
         buffer = None
         if isinstance(X, np.ndarray) and len(batches) > 1:
@@ -828,12 +851,14 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
 #: ``alpha / RMS row norm ** 2`` above which a fit warns (see
 #: ``BaseSGDClassifier._warn_penalty_scale``).
 PENALTY_SCALE_LIMIT = 1e-2
-#: The stopping rule's floor, as a fraction of the loss at zero weights: an
-#: objective falling towards 0 (separable data) still has to fall by ``tol``
-#: times this much (see ``_sgd.track_improvement``).
-ZERO_LOSS_FRACTION = 0.2
 #: Rows read to estimate the RMS row norm of a large data set.
 SCALE_SAMPLE_ROWS = 20_000
+#: Rows whose nearest-centroid classifier estimates the weights' size.
+WEIGHT_SAMPLE_ROWS = 4096
+#: :func:`weight_scale` when the data cannot tell (one class present).
+DEFAULT_WEIGHT_SCALE = 0.3
+#: :func:`weight_scale` is clipped to this range.
+WEIGHT_SCALE_RANGE = (1e-3, 1e3)
 
 
 class PenaltyScaleWarning(UserWarning):
@@ -898,6 +923,104 @@ def row_scale(X, sample_weight, rows=None, gather=None):
     with np.errstate(over="ignore", invalid="ignore"):
         scale = math.sqrt(float(sq @ w) / float(w.sum()))
     return scale if math.isfinite(scale) and scale > 0 else 1.0
+
+
+def weight_scale(X, y_ind, sample_weight, n_rows, scale, rows=None, gather=None):
+    """How large the weights must be, in units of the scaled features ``X / s``.
+
+    AdaGrad's step is best about as large as the solution's weights (Duchi,
+    Hazan and Singer, 2011); this estimates their size from the
+    nearest-centroid classifier, which needs no optimisation: its weights
+    are the class means (centred over the classes, as SGD from zeros keeps
+    them; for ``n_rows=1`` the difference of the two means), scaled so that
+    its median margin is 1. The result is the root mean square of those
+    scaled weights over the features that occur. Raw pixels, whose classes
+    differ little beside their common mean, need larger weights than
+    unit-norm tf-idf rows.
+
+    It reads at most :data:`WEIGHT_SAMPLE_ROWS` evenly spaced rows; rows of
+    zero weight are left out. Multiplying ``X`` by a constant leaves it
+    unchanged (given ``scale``, the rows' RMS norm of :func:`row_scale`).
+    When the data cannot tell (fewer than two classes present, no margin),
+    it is :data:`DEFAULT_WEIGHT_SCALE`; it is clipped to
+    :data:`WEIGHT_SCALE_RANGE`.
+
+    Parameters
+    ----------
+    X : ndarray or CSR matrix of shape (n_samples, n_features)
+    y_ind : ndarray of shape (n_samples,)
+        Class indices.
+    sample_weight : ndarray of shape (n_samples,)
+    n_rows : int
+        Rows of ``coef_``: 1 for two classes, else the number of classes.
+    scale : float
+        The rows' RMS norm ``s``.
+    rows : ndarray or None
+        The training rows (indices into ``X``); all when None.
+    gather : callable or None
+        ``gather(X, idx, None)`` reads rows of a file-backed array.
+
+    Returns
+    -------
+    float
+    """
+    n = X.shape[0] if rows is None else rows.size
+    take = (
+        np.arange(n)
+        if n <= WEIGHT_SAMPLE_ROWS
+        else np.linspace(0, n - 1, WEIGHT_SAMPLE_ROWS).astype(np.intp)
+    )
+    idx = take if rows is None else rows[take]
+    w = np.asarray(sample_weight, dtype=np.float64)[idx]
+    idx, w = idx[w > 0], w[w > 0]
+    present, y = np.unique(np.asarray(y_ind)[idx], return_inverse=True)
+    if present.size < 2 or not (scale > 0 and math.isfinite(scale)):
+        return DEFAULT_WEIGHT_SCALE
+    Xs = X[idx] if gather is None or sp.issparse(X) else gather(X, idx, None)
+    if sp.issparse(Xs):
+        Xs = _used_columns(Xs)
+    # Class means of X / s: a (classes x rows) averaging matrix times the rows.
+    totals = np.bincount(y, weights=w, minlength=present.size)
+    avg = sp.csr_matrix(
+        (w / (totals[y] * scale), (y, np.arange(idx.size))),
+        shape=(present.size, idx.size),
+    )
+    means = avg @ Xs
+    means = means.toarray() if sp.issparse(means) else np.asarray(means)
+    sq = np.einsum("ij,ij->i", means, means)
+    # Margins of the nearest-centroid scores x . m_k - |m_k|**2 / 2.
+    scores = np.asarray(Xs @ means.T, dtype=np.float64) / scale - sq / 2
+    true = scores[np.arange(y.size), y]
+    scores[np.arange(y.size), y] = -np.inf
+    median = _weighted_median(np.abs(true - scores.max(axis=1)), w)
+    if not (median > 0 and math.isfinite(median)):
+        return DEFAULT_WEIGHT_SCALE
+    if n_rows == 1 and present.size == 2:  # the binary model: m_1 - m_0
+        weights = means[1] - means[0]
+    else:  # centred over the classes
+        weights = means - means.mean(axis=0)
+    occur = np.any(means != 0, axis=0)  # features that occur in the rows read
+    n_weights = max(int(occur.sum()) * (weights.size // means.shape[1]), 1)
+    value = math.sqrt(float(np.vdot(weights, weights)) / n_weights)
+    value /= median
+    if not (value > 0 and math.isfinite(value)):
+        return DEFAULT_WEIGHT_SCALE
+    return float(min(max(value, WEIGHT_SCALE_RANGE[0]), WEIGHT_SCALE_RANGE[1]))
+
+
+def _used_columns(X):
+    """``X`` (CSR) restricted to the columns it uses, renumbered in order."""
+    used = np.zeros(X.shape[1], dtype=bool)
+    used[X.indices] = True
+    local = (np.cumsum(used) - 1)[X.indices]
+    return sp.csr_matrix((X.data, local, X.indptr), shape=(X.shape[0], int(used.sum())))
+
+
+def _weighted_median(values, weights):
+    """The smallest value with at least half the weight at or below it."""
+    order = np.argsort(values, kind="stable")
+    cum = np.cumsum(weights[order])
+    return float(values[order][np.searchsorted(cum, 0.5 * cum[-1])])
 
 
 def _schedule_nodes(sched):

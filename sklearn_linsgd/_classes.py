@@ -44,12 +44,14 @@ _DOC_PARTS = {
 
         - "auto": chosen from the data. AdaGrad steps with one sum per feature
           (as ``adagrad="feature"``; ``adagrad=True`` or ``"coordinate"``
-          selects per-weight sums) of ``eta0 / s`` for the weights and
-          ``eta0`` for the intercepts, where ``s`` is the training rows' root
-          mean squared norm: one step changes the scores by about ``eta0``
-          whatever the scale of the features, and multiplying ``X`` by a
-          constant leaves the fit unchanged. With ``momentum > 0``, plain
-          momentum steps of ``eta0 / s**2``;
+          selects per-weight sums) of ``eta0 * D / s`` for the weights and
+          ``eta0 * D`` for the intercepts, where ``s`` is the training rows'
+          root mean squared norm and ``D`` the size of the weights that the
+          data need on ``X / s``, estimated from the nearest-centroid
+          classifier before the first step (see :doc:`/hyperparameters`;
+          ``partial_fit`` takes both from its first chunk). Multiplying ``X``
+          by a constant leaves the fit unchanged. With ``momentum > 0``,
+          plain momentum steps of ``eta0 * D / s**2``;
         - "constant": ``eta0``;
         - "optimal": ``1 / (alpha * (t0 + t))``, Bottou's rule with scikit-learn's
           ``t0``;
@@ -74,9 +76,9 @@ _DOC_PARTS = {
         "invscaling"; ``nesterov`` without ``momentum``) is refused when set
         to a value other than its default.
 
-    eta0 : float, default=0.3
+    eta0 : float, default=1.5
         Initial step size of the named schedules (> 0); under "auto", the
-        change of the scores that a step makes.
+        step in units of the weights' estimated size ``D``.
 
     power_t : float, default=0.5
         Exponent of "invscaling".
@@ -107,13 +109,13 @@ _DOC_PARTS = {
     max_iter : int, default=1000
         Maximum number of epochs (passes over the data) of ``fit``.
 
-    tol : float or None, default=3e-3
+    tol : float or None, default=2e-3
         Stop when the epoch objective has not decreased by more than ``tol``
-        times the best objective so far (a relative change), but at least
-        ``tol`` times a fifth of the loss at zero weights (``log K`` for the
-        softmax, ``(K - 1) * margin`` for the hinge), or the validation score
-        has not increased by more than ``tol`` (absolute), for
-        ``n_iter_no_change`` consecutive epochs. None disables the rule.
+        times the loss at zero weights (``log K`` for the softmax,
+        ``(K - 1) * margin`` for the hinge; or times the best objective so
+        far, when larger), or the validation score has not increased by more
+        than ``tol`` (absolute), for ``n_iter_no_change`` consecutive epochs.
+        None disables the rule.
 
     n_iter_no_change : int, default=3
         Patience of the stopping rule (and of the "adaptive" schedule).
@@ -264,13 +266,13 @@ class LinearSVMSGD(BaseSGDClassifier):
         fit_intercept=True,
         batch_size=256,
         learning_rate="auto",
-        eta0=0.3,
+        eta0=1.5,
         power_t=0.5,
         momentum=0.0,
         nesterov=False,
         adagrad=False,
         max_iter=1000,
-        tol=3e-3,
+        tol=2e-3,
         n_iter_no_change=3,
         early_stopping=False,
         validation_fraction=0.1,
@@ -372,13 +374,13 @@ class SoftmaxSGD(BaseSGDClassifier):
         fit_intercept=True,
         batch_size=256,
         learning_rate="auto",
-        eta0=0.3,
+        eta0=1.5,
         power_t=0.5,
         momentum=0.0,
         nesterov=False,
         adagrad=False,
         max_iter=1000,
-        tol=3e-3,
+        tol=2e-3,
         n_iter_no_change=3,
         early_stopping=False,
         validation_fraction=0.1,

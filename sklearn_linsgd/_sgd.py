@@ -730,11 +730,11 @@ def track_improvement(best, no_improvement, value, tol, mode="min", floor=0.0):
     """Patience bookkeeping: ``(best, no_improvement_count)`` after one epoch.
 
     An epoch counts as an improvement when ``value < best - tol * max(|best|,
-    floor)`` (``mode="min"``: the objective, relative to its size, which
-    depends on the loss and the data; ``floor`` keeps the amount from
-    vanishing where the objective tends to 0 on separable data) or ``value >
-    best + tol`` (``mode="max"``: a validation accuracy, in [0, 1]); ``best``
-    tracks the best value.
+    floor)`` (``mode="min"``: the objective; the estimators pass the loss at
+    zero weights as ``floor``, so that ``tol`` is a fraction of what there is
+    to learn, which does not vanish where the objective tends to 0 on
+    separable data) or ``value > best + tol`` (``mode="max"``: a validation
+    accuracy, in [0, 1]); ``best`` tracks the best value.
     """
     if best is None:
         return value, 0

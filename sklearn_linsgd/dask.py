@@ -30,7 +30,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from . import _sgd
-from ._base import PenaltyScaleWarning, row_scale
+from ._base import PenaltyScaleWarning, row_scale, weight_scale
 
 try:  # the [dask] extra
     import dask
@@ -284,6 +284,15 @@ class ParallelSGD(ClassifierMixin, BaseEstimator):
             # "auto" steps by the rows' RMS norm: over all the partitions
             sq, n = zip(*client.gather([client.submit(_sq_rows, p[0]) for p in parts]))
             state["row_scale"] = math.sqrt(sum(sq) / sum(n)) if sum(sq) > 0 else 1.0
+            # and by the weights' size, from the first partition (as
+            # partial_fit takes it from its first chunk)
+            state["weight_scale"] = client.submit(
+                _part_weight_scale,
+                *parts[0],
+                est.classes_,
+                zeros.shape[0],
+                state["row_scale"],
+            ).result()
         est._store(state)
         est.loss_curve_ = []
         est.n_iter_ = 0
@@ -615,6 +624,12 @@ def _sq_rows(X):
     estimate as ``partial_fit``'s (:func:`~sklearn_linsgd._base.row_scale`)."""
     n = X.shape[0]
     return row_scale(X, np.ones(n)) ** 2 * n, n
+
+
+def _part_weight_scale(X, y, classes, n_rows, scale):
+    """:func:`~sklearn_linsgd._base.weight_scale` of one partition."""
+    y_ind = np.searchsorted(classes, np.asarray(y))
+    return weight_scale(X, y_ind, np.ones(X.shape[0]), n_rows, scale)
 
 
 def _step_param_defaults(est):

@@ -93,14 +93,20 @@ def test_estimator_is_an_ordinary_fitted_model(client, split):
 
 
 @pytest.mark.parametrize("Estimator", [LinearSVMSGD, SoftmaxSGD])
-def test_one_partition_reproduces_partial_fit(client, split, Estimator):
+@pytest.mark.parametrize("params", [dict(momentum=0.5, average=True), dict()])
+def test_one_partition_reproduces_partial_fit(client, split, Estimator, params):
     X_train, _, y_train, _ = split
-    est = Estimator(random_state=0, momentum=0.5, average=True)
+    est = Estimator(random_state=0, **params)
     model = ParallelSGD(est, n_rounds=3, client=client, n_partitions=1)
     model.fit(X_train, y_train)
     reference = clone(est)
     for _ in range(3):
         reference.partial_fit(X_train, y_train, classes=CLASSES)
+    # "auto" takes both scales from the partition as partial_fit from its chunk
+    for key in ("row_scale", "weight_scale"):
+        assert model.estimator_._opt_state[key] == pytest.approx(
+            reference._opt_state[key], rel=1e-12
+        )
     np.testing.assert_allclose(model.estimator_.coef_, reference.coef_, rtol=1e-12)
     np.testing.assert_allclose(model.estimator_.intercept_, reference.intercept_)
     assert model.estimator_.t_ == reference.t_
