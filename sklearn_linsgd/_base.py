@@ -758,9 +758,7 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
                 coef, intercept, X, y_ind, sw, return_grad=False
             ) + penalty_value(coef, self._effective_alpha(), self._l1_ratio())
             state["progress"] = state.get("progress", 0.0) - (objective - after)
-            pstate = state.get("plateau") or plateau.init_state()
-            state["plateau"] = plateau.update(pstate, state["progress"])
-            state["lr_scale"] = state["plateau"]["scale"]
+            _sgd.plateau_step(state, plateau, state["progress"])
         if self.verbose:
             print(
                 f"-- Pass {len(self.loss_curve_)}, objective: {objective:.6g}, "
@@ -769,6 +767,69 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
                 flush=True,
             )
         return self
+
+    # ------------------------------------------- ParallelSGD's entry points
+    # ParallelSGD (dask.py) trains copies of a fitted estimator on partitions
+    # and mixes them; these are the only ways it reaches the optimizer state.
+    def _parallel_start(self, steps_per_round, row_scale=None, weight_scale=None):
+        """Reset the optimizer to zeros, as a first ``partial_fit`` call
+        leaves it, with "auto"'s scales set from all the data; a round of
+        ``steps_per_round`` updates counts as an epoch of the schedules.
+
+        Returns ``(local_params, plateau)``: the parameters to set on the
+        copies that run the partitions' passes (under "adaptive" they run
+        the plateau's base schedule, and the driver runs the plateau rule on
+        the round objective through :meth:`_parallel_mix`), and the plateau
+        schedule or None.
+        """
+        coef = self._opt_state["coef"]
+        zeros = np.zeros_like(coef)
+        state = _sgd.init_state(zeros, zeros[:, 0], momentum=self.momentum)
+        state["plateau"] = None
+        if row_scale is not None:
+            state["row_scale"] = row_scale
+        if weight_scale is not None:
+            state["weight_scale"] = weight_scale
+        self._store(state)
+        self.loss_curve_ = []
+        self.n_iter_ = 0
+        schedule, plateau = self._schedule(steps_per_epoch=steps_per_round)
+        local = {"verbose": 0}
+        if not self._auto():
+            if plateau is not None and plateau.base is not None:
+                schedule = plateau.base
+            # the schedule is bound (its eta0 and power_t are set): the
+            # estimator's own go back to their defaults, which do not
+            # conflict with it
+            params = inspect.signature(type(self).__init__).parameters
+            local.update(
+                learning_rate=schedule,
+                eta0=params["eta0"].default,
+                power_t=params["power_t"].default,
+            )
+        return local, plateau
+
+    def _parallel_counters(self):
+        """``(t, samples_seen)``: where the next round's passes start."""
+        return self._opt_state["t"], self._opt_state["samples_seen"]
+
+    def _parallel_pass(self, X, y, classes, t_start, seen_start):
+        """One ``partial_fit`` pass from the given counters; returns what
+        :meth:`_parallel_mix` combines, and the pass's objective."""
+        _sgd.start_counters(self._opt_state, t_start, seen_start)
+        self.partial_fit(X, y, classes=classes)
+        result = _sgd.partition_result(self._opt_state, t_start, seen_start)
+        result["objective"] = float(self.loss_curve_[-1])
+        return result
+
+    def _parallel_mix(self, results, weights, objective, plateau=None):
+        """Mix the partitions' results into this estimator's state; feed the
+        round ``objective`` to the plateau rule (when finite)."""
+        state = self._opt_state
+        _sgd.mix_states(state, results, weights)
+        if plateau is not None and np.isfinite(objective):
+            _sgd.plateau_step(state, plateau, objective)
+        self._store(state)
 
     def objective(self, X, y, sample_weight=None):
         """Return the training objective ``J(W, b)`` at the current parameters.

@@ -81,6 +81,88 @@ def init_state(coef, intercept, *, momentum=0.0, t=0):
     }
 
 
+#: State entries that a parallel round averages over the partitions, weighted
+#: by rows (parameters, momentum buffers), and AdaGrad's sums of squared
+#: gradients, which each partition adds to and which are pooled.
+MIXED_KEYS = ("coef", "intercept", "velocity_coef", "velocity_intercept")
+POOLED_KEYS = ("sq_grad_coef", "sq_grad_intercept")
+
+
+def plateau_step(state, plateau, value):
+    """Feed one monitored value to a plateau schedule (``"adaptive"``).
+
+    The plateau's own state lives in ``state["plateau"]`` (None starts it)
+    and sets ``state["lr_scale"]``, the factor of every step. One helper for
+    ``fit`` (the epoch objective or validation score), ``partial_fit`` (the
+    progress accumulated over chunks) and ``ParallelSGD`` (the round
+    objective). Returns whether the plateau is exhausted (training stops).
+    """
+    pstate = state.get("plateau") or plateau.init_state()
+    state["plateau"] = plateau.update(pstate, value)
+    state["lr_scale"] = state["plateau"]["scale"]
+    return bool(state["plateau"].get("exhausted"))
+
+
+def start_counters(state, t, samples_seen):
+    """Set the update and sample counters (a partition's pass starts where
+    the round's previous partitions would have left them)."""
+    state["t"] = int(t)
+    state["samples_seen"] = int(samples_seen)
+
+
+def partition_result(state, t_start, seen_start):
+    """What a partition's pass hands back to be mixed (see :func:`mix_states`):
+    its parameters, buffers, sums and running mean, and the counts it added."""
+    keys = (*MIXED_KEYS, "avg_coef", "avg_intercept", *POOLED_KEYS)
+    result = {key: state.get(key) for key in keys}
+    result.update(
+        t=state["t"] - int(t_start),
+        samples_seen=state["samples_seen"] - int(seen_start),
+        n_avg=state["n_avg"],
+    )
+    return result
+
+
+def mix_states(state, results, weights):
+    """Combine the partitions' results (:func:`partition_result`) into ``state``.
+
+    Parameters and momentum buffers are averaged with ``weights`` (rows /
+    total); AdaGrad's sums add every partition's new squares to the old
+    ones; averaged-SGD iterates are pooled (every partition's new iterates
+    count once); the counters add up.
+    """
+    for key in MIXED_KEYS:
+        if state[key] is None:
+            continue
+        mixed = sum(w * r[key] for w, r in zip(weights, results))
+        np.copyto(state[key], mixed)
+    for key in POOLED_KEYS:
+        if any(r[key] is None for r in results):
+            continue
+        old = state.get(key)
+        old = 0.0 if old is None or old.shape != results[0][key].shape else old
+        pooled = old + sum(r[key] - old for r in results)
+        order = "F" if key == "sq_grad_coef" else "C"
+        state[key] = np.asarray(pooled, dtype=state["coef"].dtype, order=order)
+    n0 = state["n_avg"]
+    n_new = n0 + sum(r["n_avg"] - n0 for r in results)
+    for key in ("avg_coef", "avg_intercept"):
+        # an unallocated running mean (no averaging yet) counts as n0 = 0
+        old = state[key] if state[key] is not None else 0.0
+        if n_new > n0:
+            pooled = n0 * old + sum(
+                r["n_avg"] * r[key] - n0 * old for r in results if r["n_avg"] > n0
+            )
+            state[key] = np.asarray(pooled / n_new, dtype=state["coef"].dtype)
+            if key == "avg_coef":
+                state[key] = np.asfortranarray(state[key])
+        elif state[key] is not None:
+            np.copyto(state[key], state[key.replace("avg_", "")])
+    state["n_avg"] = n_new
+    state["t"] += sum(r["t"] for r in results)
+    state["samples_seen"] += sum(r["samples_seen"] for r in results)
+
+
 def effective_params(state):
     """The parameters the model predicts with: averaged once averaging started."""
     if state["n_avg"] > 0:
@@ -804,7 +886,8 @@ def sgd_epochs(
     best, no_improvement = None, 0
     best_score, best_params = -np.inf, None
     mode = "max" if validation_score is not None else "min"
-    plateau_state = plateau.init_state() if plateau is not None else None
+    if plateau is not None:
+        state["plateau"] = None  # each fit starts the plateau rule afresh
     stopped = False
     good_params = (state["coef"].copy(order="K"), state["intercept"].copy())
     start = time.time()
@@ -844,9 +927,7 @@ def sgd_epochs(
         if verbose:
             _report(epoch, objective, val_scores, schedule, state, start)
         if plateau is not None:
-            plateau_state = plateau.update(plateau_state, monitored)
-            state["lr_scale"] = plateau_state["scale"]
-            if tol is not None and plateau_state.get("exhausted"):
+            if plateau_step(state, plateau, monitored) and tol is not None:
                 stopped = True
                 break
         elif tol is not None:

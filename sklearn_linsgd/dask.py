@@ -19,7 +19,6 @@ in ``dask_ml.wrappers.Incremental`` (and ``dask_ml.model_selection``'s
 """
 
 import copy
-import inspect
 import math
 import time
 import warnings
@@ -29,7 +28,6 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from . import _sgd
 from ._base import PenaltyScaleWarning, row_scale, weight_scale
 
 try:  # the [dask] extra
@@ -43,11 +41,6 @@ except ImportError as exc:  # pragma: no cover - exercised without the extra
     ) from exc
 
 __all__ = ["ParallelSGD"]
-
-# State arrays that are averaged across partitions, weighted by rows.
-_MIXED = ("coef", "intercept", "velocity_coef", "velocity_intercept")
-# AdaGrad's sums of squared gradients: each partition adds its own, pooled.
-_POOLED = ("sq_grad_coef", "sq_grad_intercept")
 
 
 def _estimator_has(method):
@@ -276,35 +269,24 @@ class ParallelSGD(ClassifierMixin, BaseEstimator):
             warnings.simplefilter("ignore", PenaltyScaleWarning)
             est.set_params(verbose=0).partial_fit(X0, y0, classes=classes)
         est.set_params(verbose=verbose)
-        dtype = est._opt_state["coef"].dtype
-        zeros = np.zeros_like(est.coef_, dtype=dtype)
-        state = _sgd.init_state(zeros, zeros[:, 0], momentum=est.momentum)
-        state["plateau"] = None
+        row_size = size = None
         if est._auto():
-            # "auto" steps by the rows' RMS norm: over all the partitions
-            sq, n = zip(*client.gather([client.submit(_sq_rows, p[0]) for p in parts]))
-            state["row_scale"] = math.sqrt(sum(sq) / sum(n)) if sum(sq) > 0 else 1.0
+            # "auto" steps by the rows' RMS norm, over all the partitions,
             # and by the weights' size, from the first partition (as
             # partial_fit takes it from its first chunk)
-            state["weight_scale"] = client.submit(
+            sq, n = zip(*client.gather([client.submit(_sq_rows, p[0]) for p in parts]))
+            row_size = math.sqrt(sum(sq) / sum(n)) if sum(sq) > 0 else 1.0
+            size = client.submit(
                 _part_weight_scale,
                 *parts[0],
                 est.classes_,
-                zeros.shape[0],
-                state["row_scale"],
+                est.coef_.shape[0],
+                row_size,
             ).result()
-        est._store(state)
-        est.loss_curve_ = []
-        est.n_iter_ = 0
-
         batches = [_n_batches(n, est.batch_size) for n in sizes]
+        local_params, plateau = est._parallel_start(sum(batches), row_size, size)
         n_total = float(sum(sizes))
-        schedule, plateau = est._schedule(steps_per_epoch=sum(batches))
-        local_schedule = schedule
-        if plateau is not None and plateau.base is not None:
-            # The driver runs the plateau rule on the round objective; the
-            # local passes only need its base schedule (times state lr_scale).
-            local_schedule = plateau.base
+        weights = [n / n_total for n in sizes]
         self.estimator_ = est
         self.classes_ = est.classes_
         self.n_features_in_ = est.n_features_in_
@@ -312,23 +294,10 @@ class ParallelSGD(ClassifierMixin, BaseEstimator):
         self.n_rounds_ = 0
         start = time.time()
         for n_round in range(1, self.n_rounds + 1):
-            state = est._opt_state
-            local = copy.deepcopy(est)
-            if est._auto():  # no plateau: the local passes run "auto" itself
-                local.set_params(verbose=0)
-            else:
-                # the schedule is bound (its eta0 and power_t are set): the
-                # estimator's own go back to their defaults, which do not
-                # conflict with it
-                local.set_params(
-                    learning_rate=local_schedule,
-                    verbose=0,
-                    **_step_param_defaults(local),
-                )
-            t_starts = state["t"] + np.concatenate([[0], np.cumsum(batches)[:-1]])
-            seen_starts = state["samples_seen"] + np.concatenate(
-                [[0], np.cumsum(sizes)[:-1]]
-            )
+            local = copy.deepcopy(est).set_params(**local_params)
+            t, seen = est._parallel_counters()
+            t_starts = t + np.concatenate([[0], np.cumsum(batches)[:-1]])
+            seen_starts = seen + np.concatenate([[0], np.cumsum(sizes)[:-1]])
             futures = [
                 client.submit(
                     _local_pass,
@@ -343,12 +312,8 @@ class ParallelSGD(ClassifierMixin, BaseEstimator):
                 for (Xp, yp), t0, s0 in zip(parts, t_starts, seen_starts)
             ]
             results = client.gather(futures)
-            objective = _mix(state, results, sizes, n_total)
-            if plateau is not None and np.isfinite(objective):
-                pstate = state.get("plateau") or plateau.init_state()
-                state["plateau"] = plateau.update(pstate, objective)
-                state["lr_scale"] = state["plateau"]["scale"]
-            est._store(state)
+            objective = _round_objective(results, weights)
+            est._parallel_mix(results, weights, objective, plateau)
             est.loss_curve_.append(objective)
             est.n_iter_ = n_round
             self.n_rounds_ = n_round
@@ -356,7 +321,7 @@ class ParallelSGD(ClassifierMixin, BaseEstimator):
                 elapsed = time.time() - start
                 print(
                     f"-- Round {n_round}/{self.n_rounds}, objective: {objective:.6g}, "
-                    f"partitions: {len(parts)}, updates: {state['t']}, "
+                    f"partitions: {len(parts)}, updates: {est.t_}, "
                     f"elapsed: {elapsed:.2f} s, "
                     f"{n_total * n_round / max(elapsed, 1e-9):.0f} rows/s",
                     flush=True,
@@ -632,12 +597,6 @@ def _part_weight_scale(X, y, classes, n_rows, scale):
     return weight_scale(X, y_ind, np.ones(X.shape[0]), n_rows, scale)
 
 
-def _step_param_defaults(est):
-    """``{"eta0": default, "power_t": default}`` of ``est``'s class."""
-    params = inspect.signature(type(est).__init__).parameters
-    return {name: params[name].default for name in ("eta0", "power_t")}
-
-
 def _local_pass(est, X, y, classes, t_start, seen_start):
     """One ``partial_fit`` pass of a copy of ``est`` from update ``t_start``.
 
@@ -650,60 +609,12 @@ def _local_pass(est, X, y, classes, t_start, seen_start):
         # message buffer; np.take (the batch gathering) is thousands of times
         # slower on such unaligned data. An aligned copy costs one memcpy.
         X = np.array(X, copy=True, order="C")
-    state = est._opt_state
-    state["t"] = int(t_start)
-    state["samples_seen"] = int(seen_start)
-    est.partial_fit(X, y, classes=classes)
-    state = est._opt_state
-    keys = (*_MIXED, "avg_coef", "avg_intercept", *_POOLED)
-    result = {key: state.get(key) for key in keys}
-    result.update(
-        t=state["t"] - int(t_start),
-        samples_seen=state["samples_seen"] - int(seen_start),
-        n_avg=state["n_avg"],
-        objective=float(est.loss_curve_[-1]),
-    )
-    return result
+    return est._parallel_pass(X, y, classes, t_start, seen_start)
 
 
-def _mix(state, results, sizes, n_total):
-    """Average the partitions' states into ``state``; return the round objective.
-
-    Parameters and momentum buffers are averaged with weights ``rows / total``;
-    averaged-SGD iterates are pooled (every partition's new iterates count once).
-    """
-    weights = [n / n_total for n in sizes]
-    for key in _MIXED:
-        if state[key] is None:
-            continue
-        mixed = sum(w * r[key] for w, r in zip(weights, results))
-        np.copyto(state[key], mixed)
-    for key in _POOLED:
-        if any(r[key] is None for r in results):
-            continue
-        old = state.get(key)
-        old = 0.0 if old is None or old.shape != results[0][key].shape else old
-        pooled = old + sum(r[key] - old for r in results)
-        order = "F" if key == "sq_grad_coef" else "C"
-        state[key] = np.asarray(pooled, dtype=state["coef"].dtype, order=order)
-    n0 = state["n_avg"]
-    new_avg = [r["n_avg"] - n0 for r in results]
-    n_new = n0 + sum(new_avg)
-    for key in ("avg_coef", "avg_intercept"):
-        # an unallocated running mean (no averaging yet) counts as n0 = 0
-        old = state[key] if state[key] is not None else 0.0
-        if n_new > n0:
-            pooled = n0 * old + sum(
-                r["n_avg"] * r[key] - n0 * old for r in results if r["n_avg"] > n0
-            )
-            state[key] = np.asarray(pooled / n_new, dtype=state["coef"].dtype)
-            if key == "avg_coef":
-                state[key] = np.asfortranarray(state[key])
-        elif state[key] is not None:
-            np.copyto(state[key], state[key.replace("avg_", "")])
-    state["n_avg"] = n_new
-    state["t"] += sum(r["t"] for r in results)
-    state["samples_seen"] += sum(r["samples_seen"] for r in results)
+def _round_objective(results, weights):
+    """The partitions' objectives averaged with ``weights`` (non-finite ones
+    left out; NaN when none is finite)."""
     objectives = np.array([r["objective"] for r in results])
     ok = np.isfinite(objectives)
     if not ok.any():
