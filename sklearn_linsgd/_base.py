@@ -615,10 +615,16 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
         return np.sort(train_idx), val_idx
 
     def _store(self, state):
-        """Publish the optimizer state as fitted attributes."""
+        """Publish the optimizer state as fitted attributes.
+
+        ``coef_`` and ``intercept_`` are the state's own arrays (the
+        parameters, or their running average once averaging started), not
+        copies: a model-sized copy would be the largest allocation of a fit
+        on wide data. A later ``partial_fit`` updates them in place.
+        """
         coef, intercept = _sgd.effective_params(state)
-        self.coef_ = coef.copy()
-        self.intercept_ = intercept.copy()
+        self.coef_ = coef
+        self.intercept_ = intercept
         self.t_ = int(state["t"])
         self._opt_state = state
 

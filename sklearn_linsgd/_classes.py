@@ -161,9 +161,12 @@ _DOC_PARTS = {
 
     coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
         Weights; one row for two classes (the score of ``classes_[1]``).
+        The optimizer's own array, not a copy: a later ``partial_fit``
+        updates it in place (``fit`` makes new arrays); copy it to keep a
+        snapshot.
 
     intercept_ : ndarray of shape (1,) or (n_classes,)
-        Intercepts.
+        Intercepts (the optimizer's own array too).
 
     n_features_in_ : int
         Number of features seen during fit.

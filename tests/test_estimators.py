@@ -362,9 +362,9 @@ def wide_sparse_problem():
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_wide_sparse_fit_holds_few_copies_of_the_model(Estimator):
-    """On wide sparse data the model dominates: fit holds the iterate, the two
-    epoch-start snapshots of the divergence rollback and the published copy,
-    no running-average buffer when averaging is off."""
+    """On wide sparse data the model dominates: fit holds the iterate (also
+    the published coef_) and the two epoch-start snapshots of the divergence
+    rollback, no running-average buffer when averaging is off."""
     X, y, model = wide_sparse_problem()
     est = Estimator(learning_rate="constant", max_iter=3, tol=None, random_state=0)
     peak = peak_memory_of_fit(est, X, y)
@@ -379,6 +379,30 @@ def test_wide_sparse_fit_holds_few_copies_of_the_model(Estimator):
         learning_rate="constant", max_iter=3, tol=None, average=True
     ).fit(X, y)
     assert averaged._opt_state["avg_coef"].shape == (20, 2**16)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+@pytest.mark.parametrize("average", [False, True])
+def test_fitted_model_is_held_once(Estimator, average):
+    """coef_ is the optimizer's array (its running mean once averaging
+    started), not a second copy; partial_fit updates it, fit replaces it."""
+    X, y = load_digits(return_X_y=True)
+    est = Estimator(max_iter=2, tol=None, average=average, random_state=0).fit(X, y)
+    state = est._opt_state
+    held = state["avg_coef"] if average else state["coef"]
+    assert (
+        est.coef_ is held
+        and est.intercept_ is state["avg_intercept" if average else "intercept"]
+    )
+    before = est.coef_.copy()
+    coef = est.coef_
+    est.partial_fit(X, y)
+    assert est.coef_ is coef and not np.array_equal(coef, before)
+    est.fit(X, y)
+    assert est.coef_ is not coef
+    np.testing.assert_allclose(
+        est.decision_function(X), X @ est.coef_.T + est.intercept_
+    )
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
