@@ -207,7 +207,7 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
                 "(e.g. StandardScaler in a Pipeline), or lower alpha (below "
                 f"{PENALTY_SCALE_LIMIT * scale**2:.3g} for this scale).",
                 PenaltyScaleWarning,
-                stacklevel=5,
+                stacklevel=6,
             )
 
     def _l1_ratio(self):
@@ -458,72 +458,24 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
         return X, y, reader
 
     def _fit(self, X, y, sample_weight, reader):
-        check_classification_targets(y)
-        classes, y_ind = _classes_and_indices(y)
-        if classes.size < 2:
-            raise ValueError(
-                "The number of classes has to be greater than one; got "
-                f"{classes.size} class ({classes.tolist()}). A classifier needs "
-                "samples of at least two classes."
-            )
-        sw = self._weights(sample_weight, X, y_ind, classes, y)
-        if not sw.sum() > 0:
-            raise ValueError("sample_weight must have a positive sum.")
-
-        n_samples, n_features = X.shape
-        n_rows = self._n_rows(classes.size)
-        warm = self.warm_start and hasattr(self, "_opt_state")
-        if warm:
-            if getattr(self, "coef_", np.empty(0)).shape != (n_rows, n_features) or (
-                not np.array_equal(self.classes_, classes)
-            ):
-                raise ValueError(
-                    "warm_start=True reuses the previous solution, which has "
-                    f"classes {self.classes_.tolist()} and {self.coef_.shape[1]} "
-                    "features; fit with the same classes and features, or set "
-                    "warm_start=False."
-                )
-            prev = self._opt_state
-            coef = prev["coef"].astype(X.dtype)
-            intercept = prev["intercept"].astype(X.dtype)
-            t0 = prev["t"]
-        else:
-            coef = np.zeros((n_rows, n_features), dtype=X.dtype)
-            intercept = np.zeros(n_rows, dtype=X.dtype)
-            t0 = 0
-        state = _sgd.init_state(coef, intercept, momentum=self.momentum, t=t0)
-        del coef, intercept  # init_state copied them: one model in memory
-        rng = self._rng(t0)
+        classes, y_ind, sw = self._fit_targets(y, X, sample_weight)
+        state = self._fit_start_state(X, classes)
+        rng = self._rng(state["t"])
+        gather = None if reader is None else reader.gather
 
         # Early stopping holds out a stratified split; rows are masked out of
         # training by index (or by zero weight for a single batch), never copied.
-        train_idx = np.arange(n_samples)
-        validation_score = None
+        train_idx = np.arange(X.shape[0])
+        validation_score = val_idx = None
         if self.early_stopping:
             train_idx, val_idx = self._validation_split(y_ind, rng, sw)
-            X_val = X[val_idx] if reader is None else reader.gather(X, val_idx, None)
+            X_val = X[val_idx] if gather is None else gather(X, val_idx, None)
             validation_score = _accuracy_scorer(X_val, y_ind[val_idx], sw[val_idx])
-
-        batch_size = self.batch_size
-        single_batch = batch_size == "full" or train_idx.size <= batch_size
-        if single_batch:
-            if self.early_stopping:
-                sw = sw.copy()
-                sw[val_idx] = 0
-            batch_size = n_samples
-            n_batches = 1
-            sw = _sgd.normalise_weights(sw)
-        else:
-            n_batches = math.ceil(train_idx.size / batch_size)
-            sw = _sgd.normalise_weights(sw, train_idx)
-        gather = None if reader is None else reader.gather
-        scale = row_scale(X, sw, train_idx, gather)
-        state["row_scale"] = scale
-        self._warn_penalty_scale(scale)
-        if self._auto():
-            state["weight_scale"] = weight_scale(
-                X, y_ind, sw, n_rows, scale, train_idx, gather
-            )
+        batch_size, n_batches, sw = self._fit_batching(
+            X.shape[0], train_idx, sw, val_idx
+        )
+        single_batch = n_batches == 1 and batch_size == X.shape[0]
+        scale = self._auto_scales(state, X, y_ind, sw, train_idx, gather)
         schedule, plateau = self._schedule(
             steps_per_epoch=n_batches,
             row_scale=scale,
@@ -535,7 +487,7 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
 
         buffer = None
         if isinstance(X, np.ndarray) and not single_batch:
-            buffer = np.empty((batch_size, n_features), dtype=X.dtype)
+            buffer = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
 
         self.classes_ = classes
         self.loss_curve_ = []
@@ -559,7 +511,7 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
                     validation_score=validation_score,
                     verbose=self.verbose,
                     buffer=buffer,
-                    gather=None if reader is None else reader.gather,
+                    gather=gather,
                     loss_curve=self.loss_curve_,
                     validation_scores=val_scores,
                 )
@@ -567,17 +519,11 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
             # Divergence (parameters already rolled back) or an interruption
             # (KeyboardInterrupt between updates): keep the last completed
             # update's parameters, usable for predict and partial_fit.
-            self._store(state)
-            self.n_iter_ = max(len(self.loss_curve_), 1)
-            if self.early_stopping:
-                self.validation_scores_ = val_scores
-                self.best_validation_score_ = max(val_scores, default=None)
+            self._finish_fit(state, max(len(self.loss_curve_), 1), val_scores)
             raise
-        self._store(state)
-        self.n_iter_ = result["n_iter"]
-        if self.early_stopping:
-            self.validation_scores_ = val_scores
-            self.best_validation_score_ = result["best_validation_score"]
+        self._finish_fit(
+            state, result["n_iter"], val_scores, result["best_validation_score"]
+        )
         if self.tol is not None and not result["stopped"]:
             warnings.warn(
                 f"Maximum number of epochs ({self.max_iter}) reached before the "
@@ -587,6 +533,84 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
                 stacklevel=2,
             )
         return self
+
+    def _fit_targets(self, y, X, sample_weight):
+        """``(classes, y_ind, sample_weight)`` for ``fit``; errors for one
+        class or weights that sum to 0."""
+        check_classification_targets(y)
+        classes, y_ind = _classes_and_indices(y)
+        if classes.size < 2:
+            raise ValueError(
+                "The number of classes has to be greater than one; got "
+                f"{classes.size} class ({classes.tolist()}). A classifier needs "
+                "samples of at least two classes."
+            )
+        sw = self._weights(sample_weight, X, y_ind, classes, y)
+        if not sw.sum() > 0:
+            raise ValueError("sample_weight must have a positive sum.")
+        return classes, y_ind, sw
+
+    def _fit_start_state(self, X, classes):
+        """A fresh optimizer state: zeros, or the previous solution (and its
+        update count) with ``warm_start``."""
+        n_rows, n_features = self._n_rows(classes.size), X.shape[1]
+        if not (self.warm_start and hasattr(self, "_opt_state")):
+            zeros = np.zeros((n_rows, n_features), dtype=X.dtype)
+            return _sgd.init_state(zeros, zeros[:, 0], momentum=self.momentum)
+        if getattr(self, "coef_", np.empty(0)).shape != (n_rows, n_features) or (
+            not np.array_equal(self.classes_, classes)
+        ):
+            raise ValueError(
+                "warm_start=True reuses the previous solution, which has "
+                f"classes {self.classes_.tolist()} and {self.coef_.shape[1]} "
+                "features; fit with the same classes and features, or set "
+                "warm_start=False."
+            )
+        prev = self._opt_state
+        # init_state copies (to the data's dtype): one model more, then the
+        # previous state is replaced
+        return _sgd.init_state(
+            prev["coef"].astype(X.dtype, copy=False),
+            prev["intercept"].astype(X.dtype, copy=False),
+            momentum=self.momentum,
+            t=prev["t"],
+        )
+
+    def _fit_batching(self, n_samples, train_idx, sw, val_idx):
+        """``(batch_size, n_batches, sample_weight)``: one batch of all the
+        rows (validation rows weighted 0) when the training rows fit in one,
+        and the weights normalised over the training rows."""
+        batch_size = self.batch_size
+        if batch_size == "full" or train_idx.size <= batch_size:
+            if val_idx is not None:
+                sw = sw.copy()
+                sw[val_idx] = 0
+            return n_samples, 1, _sgd.normalise_weights(sw)
+        n_batches = math.ceil(train_idx.size / batch_size)
+        return batch_size, n_batches, _sgd.normalise_weights(sw, train_idx)
+
+    def _auto_scales(self, state, X, y_ind, sw, rows, gather):
+        """Set the state's ``row_scale`` (warning when the penalty dominates
+        at that scale) and, under "auto", ``weight_scale``, each unless
+        already set; return ``row_scale``."""
+        if "row_scale" not in state:
+            state["row_scale"] = row_scale(X, sw, rows, gather)
+            self._warn_penalty_scale(state["row_scale"])
+        if self._auto() and "weight_scale" not in state:
+            state["weight_scale"] = weight_scale(
+                X, y_ind, sw, state["coef"].shape[0], state["row_scale"], rows, gather
+            )
+        return state["row_scale"]
+
+    def _finish_fit(self, state, n_iter, val_scores, best_score=None):
+        """Publish the state and the fit's records (also after an error)."""
+        self._store(state)
+        self.n_iter_ = n_iter
+        if self.early_stopping:
+            self.validation_scores_ = val_scores
+            if best_score is None:
+                best_score = max(val_scores, default=None)
+            self.best_validation_score_ = best_score
 
     def _validation_split(self, y_ind, rng, sample_weight):
         seed = int(rng.integers(np.iinfo(np.int32).max))
@@ -691,14 +715,7 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
             state["velocity_intercept"] = np.zeros_like(state["intercept"])
         dtype = state["coef"].dtype
         if X.dtype != dtype:
-            with np.errstate(over="ignore"):
-                X, reader = X.astype(dtype), None
-            if not np.isfinite(X.data if sp.issparse(X) else X).all():
-                raise ValueError(
-                    f"X has values too large for {dtype.name}, the dtype of this "
-                    "model (set by the first call to partial_fit). Scale the "
-                    "features, or pass float64 data on the first call."
-                )
+            X, reader = _to_model_dtype(X, dtype), None
         y_ind = self._encode(y, self.classes_)
         sw = self._weights(sample_weight, X, y_ind, self.classes_, y)
         if not sw.sum() > 0:
@@ -718,14 +735,8 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
             single_batch=n_samples <= batch_size,
         )
         gather = None if reader is None else reader.gather
-        if "row_scale" not in state:  # the first chunk sets the scales
-            state["row_scale"] = row_scale(X, sw, None, gather)
-            self._warn_penalty_scale(state["row_scale"])
-        scale = state["row_scale"]
-        if self._auto() and "weight_scale" not in state:
-            state["weight_scale"] = weight_scale(
-                X, y_ind, sw, state["coef"].shape[0], scale, None, gather
-            )
+        # the first chunk sets the scales
+        scale = self._auto_scales(state, X, y_ind, sw, None, gather)
         schedule, plateau = self._schedule(
             steps_per_epoch=len(batches),
             for_partial_fit=True,
@@ -749,22 +760,14 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
                     config=self._update_config(scale),
                     epoch=len(self.loss_curve_) + 1,
                     buffer=buffer,
-                    gather=None if reader is None else reader.gather,
+                    gather=gather,
                 )
         finally:
             self._store(state)
         self.loss_curve_.append(objective)
         self.n_iter_ = 1
         if plateau is not None and np.isfinite(objective):
-            # Chunks differ, so their objectives are not comparable across
-            # calls: the plateau rule monitors the progress made on each chunk
-            # (its objective during the pass minus after it), accumulated.
-            coef, intercept = state["coef"], state["intercept"]
-            after = self._make_loss_grad()(
-                coef, intercept, X, y_ind, sw, return_grad=False
-            ) + penalty_value(coef, self._effective_alpha(), self._l1_ratio())
-            state["progress"] = state.get("progress", 0.0) - (objective - after)
-            _sgd.plateau_step(state, plateau, state["progress"])
+            self._chunk_plateau_step(state, plateau, objective, X, y_ind, sw)
         if self.verbose:
             print(
                 f"-- Pass {len(self.loss_curve_)}, objective: {objective:.6g}, "
@@ -773,6 +776,18 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
                 flush=True,
             )
         return self
+
+    def _chunk_plateau_step(self, state, plateau, objective, X, y_ind, sw):
+        """The "adaptive" rule across ``partial_fit`` calls: chunks differ, so
+        their objectives are not comparable; it monitors the progress made
+        on each chunk (its objective during the pass minus after it),
+        accumulated."""
+        coef, intercept = state["coef"], state["intercept"]
+        after = self._make_loss_grad()(
+            coef, intercept, X, y_ind, sw, return_grad=False
+        ) + penalty_value(coef, self._effective_alpha(), self._l1_ratio())
+        state["progress"] = state.get("progress", 0.0) - (objective - after)
+        _sgd.plateau_step(state, plateau, state["progress"])
 
     # ------------------------------------------- ParallelSGD's entry points
     # ParallelSGD (dask.py) trains copies of a fitted estimator on partitions
@@ -1147,6 +1162,19 @@ def _bind_schedule(sched, eta0, power_t):
         if "power_t" in params and params["power_t"] is None:
             node.power_t = power_t
     return sched
+
+
+def _to_model_dtype(X, dtype):
+    """``X`` cast to the model's dtype; ValueError when values overflow it."""
+    with np.errstate(over="ignore"):
+        X = X.astype(dtype)
+    if not np.isfinite(X.data if sp.issparse(X) else X).all():
+        raise ValueError(
+            f"X has values too large for {dtype.name}, the dtype of this "
+            "model (set by the first call to partial_fit). Scale the "
+            "features, or pass float64 data on the first call."
+        )
+    return X
 
 
 def _classes_and_indices(y):
