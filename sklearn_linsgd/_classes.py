@@ -1,6 +1,5 @@
 """The two estimators: each names its loss; everything else is shared."""
 
-from functools import partial
 from numbers import Real
 
 import numpy as np
@@ -9,7 +8,7 @@ from sklearn.utils.extmath import softmax
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseSGDClassifier
-from ._losses import hinge_loss_grad, log_loss_grad
+from ._losses import hinge_loss, log_loss
 
 # The parameters and attributes that both estimators share, documented once.
 _DOC_PARTS = {
@@ -313,7 +312,7 @@ class LinearSVMSGD(BaseSGDClassifier):
         self.margin = margin
 
     def _make_loss_grad(self):
-        return partial(hinge_loss_grad, margin=float(self.margin))
+        return hinge_loss(self.margin)
 
 
 class SoftmaxSGD(BaseSGDClassifier):
@@ -420,7 +419,7 @@ class SoftmaxSGD(BaseSGDClassifier):
         )
 
     def _make_loss_grad(self):
-        return log_loss_grad
+        return log_loss()
 
     def predict_proba(self, X):
         """Class probabilities.

@@ -8,16 +8,14 @@ agree to rounding.
 """
 
 from collections.abc import Sequence
-from functools import partial
 
 import numpy as np
 import scipy.sparse as sp
 
 from . import _fast
-from ._losses import hinge_loss_grad, log_loss_grad
-from .schedules import Schedule
+from ._losses import KERNELS
 
-HINGE, LOG = 0, 1
+HINGE, LOG = KERNELS["hinge"][0], KERNELS["log"][0]
 #: The kernels' ``adagrad`` codes of ``UpdateConfig.adagrad``.
 ADAGRAD = {None: 0, "coordinate": 1, "feature": 2}
 
@@ -26,26 +24,26 @@ ENABLED = True
 
 
 def loss_kind(loss_grad):
-    """``(kind, margin)`` of a loss the kernels implement, else ``None``."""
-    if loss_grad is log_loss_grad:
-        return LOG, 0.0
-    if loss_grad is hinge_loss_grad:
-        return HINGE, 1.0
-    if (
-        isinstance(loss_grad, partial)
-        and loss_grad.func is hinge_loss_grad
-        and not loss_grad.args
-        and set(loss_grad.keywords) <= {"margin"}
-    ):
-        return HINGE, float(loss_grad.keywords.get("margin", 1.0))
-    return None
+    """``(kind, margin)`` of a loss the kernels implement, else ``None``.
+
+    The loss names its kernel (``_losses.KernelLoss.kernel``); any other
+    callable runs in the numpy passes.
+    """
+    kernel = KERNELS.get(getattr(loss_grad, "kernel", None))
+    if kernel is None:
+        return None
+    code, defaults = kernel
+    params = {**defaults, **loss_grad.params}
+    if set(params) != set(defaults):
+        return None
+    return code, float(params.get("margin", 0.0))
 
 
 def step_sizes(schedule, t0, n, lr_scale):
     """Steps of updates ``t0 .. t0 + n - 1``: ``schedule(t) * lr_scale``.
 
-    ``schedule`` is a :class:`~sklearn_linsgd.schedules.Schedule`, whose
-    ``__call__`` takes an array of steps.
+    ``schedule`` is vectorized (its ``__call__`` takes an array of steps and
+    has no side effects), as the library's schedules declare.
     """
     steps = np.asarray(schedule(np.arange(t0, t0 + n)), dtype=np.float64)
     return np.ascontiguousarray(steps * lr_scale)
@@ -165,7 +163,7 @@ def compiled_pass(
     (``t``, ``samples_seen``, ``n_avg``, ``last_step`` and the arrays).
     """
     kind = loss_kind(loss_grad) if ENABLED else None
-    if kind is None or not isinstance(schedule, Schedule):
+    if kind is None or not getattr(schedule, "vectorized", False):
         # A plain callable learning_rate is called just before each update
         # (it may look at anything, or raise): the numpy loop keeps that.
         return None

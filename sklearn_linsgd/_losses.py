@@ -189,6 +189,51 @@ def log_loss_grad(
     )
 
 
+class KernelLoss:
+    """A loss as the optimizer receives it: the function, its fixed
+    parameters, and the id of the compiled kernel that implements it.
+
+    Calling it calls ``func(coef, intercept, X, y, sample_weight, **params,
+    **kwargs)``. ``kernel`` names the compiled kernel of the same loss (see
+    :data:`KERNELS`), or is None for a loss that only the numpy passes run:
+    the dispatch reads this id, never the function's identity.
+
+    Parameters
+    ----------
+    func : callable
+        A ``loss_grad`` of this module's contract.
+    kernel : str or None
+        A key of :data:`KERNELS`.
+    **params
+        Fixed keyword arguments of ``func`` (the hinge's ``margin``).
+    """
+
+    __slots__ = ("func", "kernel", "params")
+
+    def __init__(self, func, kernel=None, **params):
+        if kernel is not None and kernel not in KERNELS:
+            raise ValueError(f"kernel must be one of {sorted(KERNELS)} or None.")
+        self.func, self.kernel, self.params = func, kernel, params
+
+    def __call__(self, coef, intercept, X, y, sample_weight, **kwargs):
+        return self.func(coef, intercept, X, y, sample_weight, **self.params, **kwargs)
+
+
+#: The losses that the compiled passes implement, by kernel id: the kernel's
+#: code and the keyword parameters it takes (with their defaults).
+KERNELS = {"hinge": (0, {"margin": 1.0}), "log": (1, {})}
+
+
+def hinge_loss(margin=1.0):
+    """The multiclass (Weston-Watkins) hinge, with its compiled kernel."""
+    return KernelLoss(hinge_loss_grad, "hinge", margin=float(margin))
+
+
+def log_loss():
+    """The cross-entropy (softmax), with its compiled kernel."""
+    return KernelLoss(log_loss_grad, "log")
+
+
 def penalty_value(coef, alpha, l1_ratio):
     """Return ``alpha * R(coef)`` for the elastic-net family.
 

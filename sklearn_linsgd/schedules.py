@@ -99,6 +99,10 @@ class Schedule:
     """
 
     _constraints = {}
+    #: ``__call__`` takes an array of steps and has no side effects, so the
+    #: compiled passes compute a whole pass's step sizes at once (a plain
+    #: callable ``learning_rate`` is called before each update instead).
+    vectorized = True
 
     @classmethod
     def _get_param_names(cls):

@@ -20,7 +20,13 @@ from sklearn_linsgd import (
     schedules,
 )
 from sklearn_linsgd import _sgd as sgd_module
-from sklearn_linsgd._losses import hinge_loss_grad, log_loss_grad
+from sklearn_linsgd._losses import (
+    KernelLoss,
+    hinge_loss,
+    hinge_loss_grad,
+    log_loss,
+    log_loss_grad,
+)
 
 ESTIMATORS = [LinearSVMSGD, SoftmaxSGD]
 
@@ -278,7 +284,7 @@ def test_plain_callable_schedule_runs_the_reference_loop():
     state = sgd_module.init_state(np.zeros((3, X.shape[1])), np.zeros(3))
     args = (state, X, y, np.ones(X.shape[0]), [np.arange(10)])
     kwargs = dict(
-        loss_grad=log_loss_grad, schedule=plain, config=sgd_module.UpdateConfig()
+        loss_grad=log_loss(), schedule=plain, config=sgd_module.UpdateConfig()
     )
     assert _compiled.compiled_pass(*args, **kwargs) is None
     assert calls == []
@@ -287,14 +293,35 @@ def test_plain_callable_schedule_runs_the_reference_loop():
     assert state["t"] == 1
 
 
-def test_loss_kind_recognises_only_the_library_losses():
-    assert _compiled.loss_kind(log_loss_grad) == (_compiled.LOG, 0.0)
-    assert _compiled.loss_kind(hinge_loss_grad) == (_compiled.HINGE, 1.0)
-    assert _compiled.loss_kind(partial(hinge_loss_grad, margin=0.25)) == (
-        _compiled.HINGE,
-        0.25,
-    )
+def test_loss_kind_reads_the_kernel_id_the_loss_carries():
+    assert _compiled.loss_kind(log_loss()) == (_compiled.LOG, 0.0)
+    assert _compiled.loss_kind(hinge_loss()) == (_compiled.HINGE, 1.0)
+    assert _compiled.loss_kind(hinge_loss(0.25)) == (_compiled.HINGE, 0.25)
+    # the bare functions and anything else carry no kernel id: numpy passes
+    assert _compiled.loss_kind(log_loss_grad) is None
+    assert _compiled.loss_kind(partial(hinge_loss_grad, margin=0.25)) is None
     assert _compiled.loss_kind(lambda *a, **k: hinge_loss_grad(*a, **k)) is None
+    # a parameter the kernel does not take sends the loss to numpy too
+    odd = KernelLoss(hinge_loss_grad, "hinge", margin=1.0, return_grad=True)
+    assert _compiled.loss_kind(odd) is None
+    with pytest.raises(ValueError, match="kernel must be one of"):
+        KernelLoss(hinge_loss_grad, "squared_hinge")
+    # the wrapper calls the function with its parameters
+    rng = np.random.default_rng(0)
+    X, y, w = rng.normal(size=(6, 3)), np.array([0, 1, 2, 0, 1, 2]), np.ones(6)
+    coef, b = rng.normal(size=(3, 3)), np.zeros(3)
+    got = hinge_loss(0.25)(coef, b, X, y, w)
+    want = hinge_loss_grad(coef, b, X, y, w, margin=0.25)
+    for g, e in zip(got, want):
+        np.testing.assert_array_equal(g, e)
+
+
+def test_compiled_passes_take_vectorized_schedules_only():
+    assert (
+        schedules.Constant(0.1).vectorized
+        and schedules.CosineDecay(0.1, decay_steps=3).vectorized
+    )
+    assert not getattr(lambda t: 0.1, "vectorized", False)
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS)

@@ -12,10 +12,11 @@ import scipy.sparse as sp
 from scipy.optimize import minimize
 
 from sklearn_linsgd import LinearSVMSGD, SoftmaxSGD, _compiled, _sgd
-from sklearn_linsgd._losses import hinge_loss_grad, log_loss_grad
+from sklearn_linsgd._losses import hinge_loss, log_loss, log_loss_grad
 from sklearn_linsgd.schedules import Constant
 
-LOSSES = {"hinge": hinge_loss_grad, "log": log_loss_grad}
+# the losses as the estimators pass them: carrying their compiled kernel
+LOSSES = {"hinge": hinge_loss(), "log": log_loss()}
 
 
 def _problem(n_samples=96, n_features=6, n_classes=3, seed=0):
