@@ -1224,8 +1224,9 @@ def _batches(rows, batch_size, shuffle, rng, single_batch=False):
 def _blas_threads(X, batch_rows):
     """One BLAS thread for mini-batch products, which are too small to share.
 
-    On a busy machine a threaded BLAS makes a 256 x 256 product 10-100x slower;
-    large dense full-batch products keep the default threading.
+    Threads cost more than they save on the products of one batch, most of
+    all on a busy machine; large dense full-batch products keep the default
+    threading.
     """
     global _CONTROLLER
     if sp.issparse(X) or batch_rows * X.shape[1] <= 2**21:
