@@ -38,6 +38,12 @@ def _flat_index(y, n_rows):
     return np.arange(0, y.size * n_rows, n_rows) + y
 
 
+def _signed_scores(scores, y):
+    """Binary targets ``t = 2 y - 1`` (+1 / -1) and the signed scores ``t * f``."""
+    t = (2 * y - 1).astype(scores.dtype)
+    return t, t * scores[:, 0]
+
+
 def hinge_scores_grad(scores, y, margin=1.0):
     """Per-sample hinge loss and its derivative with respect to the scores.
 
@@ -58,10 +64,10 @@ def hinge_scores_grad(scores, y, margin=1.0):
     loss : ndarray of shape (n_samples,)
     dscores : ndarray of shape (n_samples, n_rows)
     """
-    n_samples, n_rows = scores.shape
+    n_rows = scores.shape[1]
     if n_rows == 1:
-        t = (2 * y - 1).astype(scores.dtype)
-        z = margin - t * scores[:, 0]
+        t, tf = _signed_scores(scores, y)
+        z = margin - tf
         loss = np.maximum(z, 0)
         dscores = np.where(z >= 0, -t, 0).astype(scores.dtype)[:, None]
         return loss, dscores
@@ -81,23 +87,13 @@ def log_scores_grad(scores, y):
 
     Multiclass: ``L_i = logsumexp(s_i) - s_{i, y_i}`` (softmax cross-entropy).
     Binary (one score column): ``L_i = log(1 + exp(-t_i f_i))``. Both are
-    computed stably.
-
-    Parameters
-    ----------
-    scores : ndarray of shape (n_samples, n_rows)
-    y : ndarray of shape (n_samples,)
-        Class indices.
-
-    Returns
-    -------
-    loss : ndarray of shape (n_samples,)
-    dscores : ndarray of shape (n_samples, n_rows)
+    computed stably. Parameters and returns as in :func:`hinge_scores_grad`,
+    without ``margin``.
     """
-    n_samples, n_rows = scores.shape
+    n_rows = scores.shape[1]
     if n_rows == 1:
-        t = (2 * y - 1).astype(scores.dtype)
-        z = -t * scores[:, 0]
+        t, tf = _signed_scores(scores, y)
+        z = -tf
         loss = np.logaddexp(0, z)
         # sigmoid(z) = exp(z - log(1 + exp(z))), stable for any z
         dscores = (-t * np.exp(z - loss))[:, None]
