@@ -101,14 +101,29 @@ class _BaseRandomClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimato
         y_ind = np.searchsorted(classes, y)
         return X, y_ind, sample_weight
 
-    def _random_params(self, rng, n_rows, n_features, scale):
-        coef = scale * rng.standard_normal((n_rows, n_features))
-        intercept = (
-            scale * rng.standard_normal(n_rows)
-            if self.fit_intercept
-            else np.zeros(n_rows)
-        )
-        return coef, intercept
+    def _start_fit(self, X, y, sample_weight):
+        """Validate, then return the objective and a draw of random parameters.
+
+        ``draw(scale)`` returns ``(coef, intercept)`` with i.i.d. normal entries
+        of standard deviation ``scale`` (zero intercepts without
+        ``fit_intercept``), from the one generator of ``random_state``.
+        """
+        X, y_ind, sample_weight = self._validate_fit(X, y, sample_weight)
+        objective = self._objective_function(X, y_ind, sample_weight)
+        rng = check_random_state(self.random_state)
+        n_rows = 1 if self.classes_.size == 2 else self.classes_.size
+        n_features = X.shape[1]
+
+        def draw(scale):
+            coef = scale * rng.standard_normal((n_rows, n_features))
+            intercept = (
+                scale * rng.standard_normal(n_rows)
+                if self.fit_intercept
+                else np.zeros(n_rows)
+            )
+            return coef, intercept
+
+        return objective, draw
 
     def objective(self, X, y, sample_weight=None):
         """Return the training objective ``J(W, b)`` at the fitted parameters.
@@ -244,15 +259,10 @@ class RandomSearchClassifier(_BaseRandomClassifier):
         self : object
             Fitted estimator.
         """
-        X, y_ind, sample_weight = self._validate_fit(X, y, sample_weight)
-        objective = self._objective_function(X, y_ind, sample_weight)
-        rng = check_random_state(self.random_state)
-        n_rows = 1 if self.classes_.size == 2 else self.classes_.size
+        objective, draw = self._start_fit(X, y, sample_weight)
         best, curve = None, np.empty(self.n_iter)
         for i in range(self.n_iter):
-            coef, intercept = self._random_params(
-                rng, n_rows, X.shape[1], self.weight_scale
-            )
+            coef, intercept = draw(self.weight_scale)
             value = objective(coef, intercept)
             if best is None or value < best[0]:
                 best = (value, coef, intercept)
@@ -376,20 +386,13 @@ class RandomLocalSearchClassifier(_BaseRandomClassifier):
         self : object
             Fitted estimator.
         """
-        X, y_ind, sample_weight = self._validate_fit(X, y, sample_weight)
-        objective = self._objective_function(X, y_ind, sample_weight)
-        rng = check_random_state(self.random_state)
-        n_rows = 1 if self.classes_.size == 2 else self.classes_.size
-        coef, intercept = self._random_params(
-            rng, n_rows, X.shape[1], self.weight_scale
-        )
+        objective, draw = self._start_fit(X, y, sample_weight)
+        coef, intercept = draw(self.weight_scale)
         value = objective(coef, intercept)
         curve = np.empty(self.n_iter)
         n_accepted = 0
         for i in range(self.n_iter):
-            d_coef, d_intercept = self._random_params(
-                rng, n_rows, X.shape[1], self.step_size
-            )
+            d_coef, d_intercept = draw(self.step_size)
             trial_coef, trial_intercept = coef + d_coef, intercept + d_intercept
             trial = objective(trial_coef, trial_intercept)
             if trial < value:

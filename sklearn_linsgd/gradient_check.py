@@ -76,7 +76,7 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
-from sklearn.utils import check_array, check_random_state
+from sklearn.utils import Bunch, check_array, check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 
 from ._base import BaseSGDClassifier
@@ -106,6 +106,11 @@ def _probe_array(x):
     ):
         return x
     return np.array(x, dtype=np.float64)
+
+
+def _check_step(h):
+    if not h > 0:
+        raise ValueError(f"h must be a positive step, got h={h!r}.")
 
 
 def numerical_gradient(f, x, h=1e-5):
@@ -149,8 +154,7 @@ def numerical_gradient(f, x, h=1e-5):
     >>> x  # restored
     array([ 1., -2.,  3.])
     """
-    if not h > 0:
-        raise ValueError(f"h must be a positive step, got h={h!r}.")
+    _check_step(h)
     x = _probe_array(x)
     grad = np.zeros(x.shape, dtype=np.float64)
     for index in np.ndindex(x.shape):
@@ -301,26 +305,41 @@ def _relative_error(analytic, numerical, floor):
     )
 
 
-def _setup(estimator, X, y, sample_weight, h, random_state, scale, caller):
-    if not h > 0:
-        raise ValueError(f"h must be a positive step, got h={h!r}.")
+def _setup(
+    estimator,
+    X,
+    y,
+    sample_weight,
+    caller,
+    random_state,
+    scale,
+    coef=None,
+    intercept=None,
+):
+    """The objective and its analytic gradient at a working point.
+
+    Shared with :func:`sklearn_linsgd.landscape.step_size_sweep`. Returns a
+    Bunch of ``rng``, ``objective`` (``J(coef, intercept)``), the point
+    ``coef`` and ``intercept`` (see :func:`_working_copy`), ``value`` and
+    ``grad_coef``, ``grad_intercept`` there, and ``fit_intercept``.
+    """
     estimator, X = _unwrap(estimator, X, y, caller=caller)
     rng = check_random_state(random_state)
-    work, X, y, coef, intercept = _working_copy(estimator, X, y, scale=scale, rng=rng)
+    work, X, y, coef, intercept = _working_copy(
+        estimator, X, y, coef=coef, intercept=intercept, scale=scale, rng=rng
+    )
     value, grad_coef, grad_intercept = work._objective_and_gradient(
         X, y, sample_weight, coef=coef, intercept=intercept
     )
-    objective = _objective_function(work, X, y, sample_weight)
-    fit_intercept = bool(work.get_params().get("fit_intercept", True))
-    return (
-        rng,
-        objective,
-        coef,
-        intercept,
-        value,
-        grad_coef,
-        grad_intercept,
-        fit_intercept,
+    return Bunch(
+        rng=rng,
+        objective=_objective_function(work, X, y, sample_weight),
+        coef=coef,
+        intercept=intercept,
+        value=value,
+        grad_coef=grad_coef,
+        grad_intercept=grad_intercept,
+        fit_intercept=bool(work.get_params().get("fit_intercept", True)),
     )
 
 
@@ -424,30 +443,31 @@ def check_gradient(
     >>> err < 1e-7, details["coef_error"].shape
     (True, (3, 5))
     """
-    rng, objective, coef, intercept, value, grad_coef, grad_intercept, fit_icpt = (
-        _setup(estimator, X, y, sample_weight, h, random_state, scale, "check_gradient")
+    _check_step(h)
+    point = _setup(
+        estimator, X, y, sample_weight, "check_gradient", random_state, scale
     )
-    del rng
-    floor = _floor(tiny, value, h)
+    objective, coef, intercept = point.objective, point.coef, point.intercept
+    floor = _floor(tiny, point.value, h)
     num_coef = numerical_gradient(lambda w: objective(w, intercept), coef, h=h)
-    err_coef = _relative_error(grad_coef, num_coef, floor)
-    if fit_icpt:
+    err_coef = _relative_error(point.grad_coef, num_coef, floor)
+    if point.fit_intercept:
         num_icpt = numerical_gradient(lambda b: objective(coef, b), intercept, h=h)
-        err_icpt = _relative_error(grad_intercept, num_icpt, floor)
-        ana_icpt = np.asarray(grad_intercept, dtype=np.float64)
+        err_icpt = _relative_error(point.grad_intercept, num_icpt, floor)
+        ana_icpt = np.asarray(point.grad_intercept, dtype=np.float64)
     else:
         num_icpt = err_icpt = ana_icpt = np.zeros(0)
     max_error = float(max(err_coef.max(initial=0.0), err_icpt.max(initial=0.0)))
     if not return_details:
         return max_error
     details = {
-        "coef_analytic": np.asarray(grad_coef, dtype=np.float64),
+        "coef_analytic": np.asarray(point.grad_coef, dtype=np.float64),
         "coef_numerical": num_coef,
         "coef_error": err_coef,
         "intercept_analytic": ana_icpt,
         "intercept_numerical": num_icpt,
         "intercept_error": err_icpt,
-        "objective": float(value),
+        "objective": float(point.value),
         "coef": coef,
         "intercept": intercept,
         "floor": floor,
@@ -530,33 +550,26 @@ def check_gradient_sparse(
     """
     if int(n_checks) != n_checks or n_checks < 1:
         raise ValueError(f"n_checks must be a positive integer, got {n_checks!r}.")
-    rng, objective, coef, intercept, value, grad_coef, grad_intercept, fit_icpt = (
-        _setup(
-            estimator,
-            X,
-            y,
-            sample_weight,
-            h,
-            random_state,
-            scale,
-            "check_gradient_sparse",
-        )
+    _check_step(h)
+    point = _setup(
+        estimator, X, y, sample_weight, "check_gradient_sparse", random_state, scale
     )
-    floor = _floor(tiny, value, h)
+    objective, coef, intercept = point.objective, point.coef, point.intercept
+    floor = _floor(tiny, point.value, h)
     n_coef = coef.size
-    n_params = n_coef + (intercept.size if fit_icpt else 0)
-    picks = rng.randint(n_params, size=int(n_checks))
+    n_params = n_coef + (intercept.size if point.fit_intercept else 0)
+    picks = point.rng.randint(n_params, size=int(n_checks))
     coordinates, analytic, numerical = [], [], []
     for flat in picks:
         if flat < n_coef:
             index = np.unravel_index(flat, coef.shape)
             coordinates.append(("coef", int(index[0]), int(index[1])))
-            analytic.append(grad_coef[index])
+            analytic.append(point.grad_coef[index])
             numerical.append(_probe(lambda w: objective(w, intercept), coef, index, h))
         else:
             row = int(flat - n_coef)
             coordinates.append(("intercept", row))
-            analytic.append(grad_intercept[row])
+            analytic.append(point.grad_intercept[row])
             numerical.append(_probe(lambda b: objective(coef, b), intercept, row, h))
     analytic = np.asarray(analytic, dtype=np.float64)
     numerical = np.asarray(numerical, dtype=np.float64)
@@ -569,7 +582,7 @@ def check_gradient_sparse(
         "analytic": analytic,
         "numerical": numerical,
         "error": error,
-        "objective": float(value),
+        "objective": float(point.value),
         "floor": floor,
     }
     return max_error, details

@@ -52,6 +52,7 @@ from sklearn.utils import Bunch, check_random_state
 from .gradient_check import (
     _is_fitted,
     _objective_function,
+    _setup,
     _unwrap,
     _working_copy,
 )
@@ -145,6 +146,15 @@ def _prepare(estimator, X, y, coef, intercept, caller):
     return work, X, y, coef, intercept, fit_intercept
 
 
+def _random_directions(n, coef, intercept, normalize, random_state):
+    """``n`` independent :func:`random_direction` draws from one generator."""
+    rng = check_random_state(random_state)
+    return [
+        random_direction(coef, intercept, normalize=normalize, random_state=rng)
+        for _ in range(n)
+    ]
+
+
 def _default_grid(values, default):
     values = np.linspace(-1.0, 1.0, 51) if values is None else values
     values = np.asarray(values, dtype=np.float64)
@@ -222,11 +232,8 @@ def loss_along_direction(
     )
     alphas = _default_grid(alphas, "alphas")
     if direction is None:
-        direction = random_direction(
-            coef,
-            intercept if fit_intercept else None,
-            normalize=normalize,
-            random_state=random_state,
+        (direction,) = _random_directions(
+            1, coef, intercept if fit_intercept else None, normalize, random_state
         )
     d_coef, d_intercept = _check_direction(direction, coef)
     objective = _objective_function(work, X, y, sample_weight)
@@ -272,11 +279,9 @@ def loss_on_plane(
     ----------
     estimator : LinearSVMSGD, SoftmaxSGD or Pipeline
         Fitted, or unfitted with ``coef`` given. It is not modified. A
-        :class:`~sklearn.pipeline.Pipeline` of transformers ending in one of
-        them works on ``X`` transformed by its transformer steps (the fitted
-        ones when the pipeline is fitted, else a clone of them fitted on
-        ``(X, y)``) with its final estimator as if passed alone. Anything else
-        raises a TypeError.
+        :class:`~sklearn.pipeline.Pipeline` ending in one of them works on
+        the transformed ``X``, as in :func:`loss_along_direction`; anything
+        else raises a TypeError.
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Data on which the objective is evaluated.
     y : array-like of shape (n_samples,)
@@ -326,16 +331,9 @@ def loss_on_plane(
     alphas = _default_grid(alphas, "alphas")
     betas = alphas if betas is None else _default_grid(betas, "betas")
     if directions is None:
-        rng = check_random_state(random_state)
-        directions = [
-            random_direction(
-                coef,
-                intercept if fit_intercept else None,
-                normalize=normalize,
-                random_state=rng,
-            )
-            for _ in range(2)
-        ]
+        directions = _random_directions(
+            2, coef, intercept if fit_intercept else None, normalize, random_state
+        )
     (d1, e1), (d2, e2) = (_check_direction(d, coef) for d in directions)
     objective = _objective_function(work, X, y, sample_weight)
     losses = np.empty((betas.size, alphas.size))
@@ -608,11 +606,9 @@ def step_size_sweep(
     ----------
     estimator : LinearSVMSGD, SoftmaxSGD or Pipeline
         Fitted or not. It is not modified. A
-        :class:`~sklearn.pipeline.Pipeline` of transformers ending in one of
-        them works on ``X`` transformed by its transformer steps (the fitted
-        ones when the pipeline is fitted, else a clone of them fitted on
-        ``(X, y)``) with its final estimator as if passed alone. Anything else
-        raises a TypeError.
+        :class:`~sklearn.pipeline.Pipeline` ending in one of them works on
+        the transformed ``X``, as in :func:`loss_along_direction`; anything
+        else raises a TypeError.
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Training data.
     y : array-like of shape (n_samples,)
@@ -660,31 +656,29 @@ def step_size_sweep(
     )
     if step_sizes.size == 0 or not np.all(step_sizes > 0):
         raise ValueError("step_sizes must be a non-empty array of positive floats.")
-    estimator, X = _unwrap(estimator, X, y, caller="step_size_sweep")
-    work, X, y, coef, intercept = _working_copy(
+    point = _setup(
         estimator,
         X,
         y,
+        sample_weight,
+        "step_size_sweep",
+        random_state,
+        scale,
         coef=coef,
         intercept=intercept,
-        scale=scale,
-        rng=check_random_state(random_state),
     )
-    fit_intercept = bool(work.get_params().get("fit_intercept", True))
-    initial, grad_coef, grad_intercept = work._objective_and_gradient(
-        X, y, sample_weight, coef=coef, intercept=intercept
+    coef, intercept, grad_coef = point.coef, point.intercept, point.grad_coef
+    grad_intercept = (
+        point.grad_intercept if point.fit_intercept else np.zeros_like(intercept)
     )
-    if not fit_intercept:
-        grad_intercept = np.zeros_like(intercept)
-    objective = _objective_function(work, X, y, sample_weight)
     objectives = np.empty(step_sizes.size)
     with np.errstate(over="ignore", invalid="ignore"):
         for i, step in enumerate(step_sizes):
-            value = objective(
+            value = point.objective(
                 coef - step * grad_coef, intercept - step * grad_intercept
             )
             objectives[i] = value if np.isfinite(value) else np.inf
-    return StepSizeSweep(step_sizes, objectives, initial)
+    return StepSizeSweep(step_sizes, objectives, point.value)
 
 
 # ---------------------------------------------------------------------------
