@@ -136,6 +136,21 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ tags
+    def __getstate__(self):
+        # The optimizer state travels as a plain dict of arrays and numbers
+        # (pickle, joblib, and skops, which then trusts no class of ours
+        # beyond the estimator's); __setstate__ makes the SGDState again.
+        state = super().__getstate__()
+        if isinstance(state.get("_opt_state"), _sgd.SGDState):
+            state = dict(state, _opt_state=state["_opt_state"].as_dict())
+        return state
+
+    def __setstate__(self, state):
+        if isinstance(state.get("_opt_state"), dict):
+            opt = _sgd.SGDState(**state["_opt_state"])
+            state = dict(state, _opt_state=opt)
+        super().__setstate__(state)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
@@ -460,7 +475,7 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
     def _fit(self, X, y, sample_weight, reader):
         classes, y_ind, sw = self._fit_targets(y, X, sample_weight)
         state = self._fit_start_state(X, classes)
-        rng = self._rng(state["t"])
+        rng = self._rng(state.t)
         gather = None if reader is None else reader.gather
 
         # Early stopping holds out a stratified split; rows are masked out of
@@ -479,7 +494,7 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
         schedule, plateau = self._schedule(
             steps_per_epoch=n_batches,
             row_scale=scale,
-            weight_scale=state.get("weight_scale"),
+            weight_scale=state.weight_scale,
         )
 
         def make_batches(epoch):
@@ -570,10 +585,10 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
         # init_state copies (to the data's dtype): one model more, then the
         # previous state is replaced
         return _sgd.init_state(
-            prev["coef"].astype(X.dtype, copy=False),
-            prev["intercept"].astype(X.dtype, copy=False),
+            prev.coef.astype(X.dtype, copy=False),
+            prev.intercept.astype(X.dtype, copy=False),
             momentum=self.momentum,
-            t=prev["t"],
+            t=prev.t,
         )
 
     def _fit_batching(self, n_samples, train_idx, sw, val_idx):
@@ -593,14 +608,14 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
         """Set the state's ``row_scale`` (warning when the penalty dominates
         at that scale) and, under "auto", ``weight_scale``, each unless
         already set; return ``row_scale``."""
-        if "row_scale" not in state:
-            state["row_scale"] = row_scale(X, sw, rows, gather)
-            self._warn_penalty_scale(state["row_scale"])
-        if self._auto() and "weight_scale" not in state:
-            state["weight_scale"] = weight_scale(
-                X, y_ind, sw, state["coef"].shape[0], state["row_scale"], rows, gather
+        if state.row_scale is None:
+            state.row_scale = row_scale(X, sw, rows, gather)
+            self._warn_penalty_scale(state.row_scale)
+        if self._auto() and state.weight_scale is None:
+            state.weight_scale = weight_scale(
+                X, y_ind, sw, state.coef.shape[0], state.row_scale, rows, gather
             )
-        return state["row_scale"]
+        return state.row_scale
 
     def _finish_fit(self, state, n_iter, val_scores, best_score=None):
         """Publish the state and the fit's records (also after an error)."""
@@ -646,10 +661,10 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
         copies: a model-sized copy would be the largest allocation of a fit
         on wide data. A later ``partial_fit`` updates them in place.
         """
-        coef, intercept = _sgd.effective_params(state)
+        coef, intercept = state.params()
         self.coef_ = coef
         self.intercept_ = intercept
-        self.t_ = int(state["t"])
+        self.t_ = int(state.t)
         self._opt_state = state
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -706,14 +721,14 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
             n_rows = self._n_rows(classes.size)
             zeros = np.zeros((n_rows, X.shape[1]), dtype=X.dtype)
             state = _sgd.init_state(zeros, zeros[:, 0], momentum=self.momentum)
-            state["plateau"] = None
+            state.plateau = None
             self._store(state)
             self.loss_curve_ = []
         state = self._opt_state
-        if self.momentum and state["velocity_coef"] is None:
-            state["velocity_coef"] = np.zeros_like(state["coef"])
-            state["velocity_intercept"] = np.zeros_like(state["intercept"])
-        dtype = state["coef"].dtype
+        if self.momentum and state.velocity_coef is None:
+            state.velocity_coef = np.zeros_like(state.coef)
+            state.velocity_intercept = np.zeros_like(state.intercept)
+        dtype = state.coef.dtype
         if X.dtype != dtype:
             X, reader = _to_model_dtype(X, dtype), None
         y_ind = self._encode(y, self.classes_)
@@ -731,7 +746,7 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
             np.arange(n_samples),
             batch_size,
             self.shuffle,
-            self._rng(state["t"]),
+            self._rng(state.t),
             single_batch=n_samples <= batch_size,
         )
         gather = None if reader is None else reader.gather
@@ -741,7 +756,7 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
             steps_per_epoch=len(batches),
             for_partial_fit=True,
             row_scale=scale,
-            weight_scale=state.get("weight_scale"),
+            weight_scale=state.weight_scale,
         )
         buffer = None
         if isinstance(X, np.ndarray) and len(batches) > 1:
@@ -771,8 +786,8 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
         if self.verbose:
             print(
                 f"-- Pass {len(self.loss_curve_)}, objective: {objective:.6g}, "
-                f"step size: {float(schedule(state['t'])) * state['lr_scale']:.3g}, "
-                f"updates: {state['t']}, elapsed: {time.time() - start:.2f} s",
+                f"step size: {float(schedule(state.t)) * state.lr_scale:.3g}, "
+                f"updates: {state.t}, elapsed: {time.time() - start:.2f} s",
                 flush=True,
             )
         return self
@@ -782,12 +797,12 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
         their objectives are not comparable; it monitors the progress made
         on each chunk (its objective during the pass minus after it),
         accumulated."""
-        coef, intercept = state["coef"], state["intercept"]
+        coef, intercept = state.coef, state.intercept
         after = self._make_loss_grad()(
             coef, intercept, X, y_ind, sw, return_grad=False
         ) + penalty_value(coef, self._effective_alpha(), self._l1_ratio())
-        state["progress"] = state.get("progress", 0.0) - (objective - after)
-        _sgd.plateau_step(state, plateau, state["progress"])
+        state.progress = state.progress - (objective - after)
+        _sgd.plateau_step(state, plateau, state.progress)
 
     # ------------------------------------------- ParallelSGD's entry points
     # ParallelSGD (dask.py) trains copies of a fitted estimator on partitions
@@ -803,14 +818,14 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
         the round objective through :meth:`_parallel_mix`), and the plateau
         schedule or None.
         """
-        coef = self._opt_state["coef"]
+        coef = self._opt_state.coef
         zeros = np.zeros_like(coef)
         state = _sgd.init_state(zeros, zeros[:, 0], momentum=self.momentum)
-        state["plateau"] = None
+        state.plateau = None
         if row_scale is not None:
-            state["row_scale"] = row_scale
+            state.row_scale = row_scale
         if weight_scale is not None:
-            state["weight_scale"] = weight_scale
+            state.weight_scale = weight_scale
         self._store(state)
         self.loss_curve_ = []
         self.n_iter_ = 0
@@ -832,7 +847,7 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
 
     def _parallel_counters(self):
         """``(t, samples_seen)``: where the next round's passes start."""
-        return self._opt_state["t"], self._opt_state["samples_seen"]
+        return self._opt_state.t, self._opt_state.samples_seen
 
     def _parallel_pass(self, X, y, classes, t_start, seen_start):
         """One ``partial_fit`` pass from the given counters; returns what

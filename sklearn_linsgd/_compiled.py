@@ -166,7 +166,7 @@ def compiled_pass(
         # A plain callable learning_rate is called just before each update
         # (it may look at anything, or raise): the numpy loop keeps that.
         return None
-    coef = state["coef"]
+    coef = state.coef
     if coef.dtype not in (np.float32, np.float64) or not coef.flags.f_contiguous:
         return None
     if sp.issparse(X):
@@ -190,7 +190,7 @@ def compiled_pass(
     bounds = _batch_bounds(batches, X.shape[0])
     if bounds is None:
         return None
-    steps = step_sizes(schedule, state["t"], len(bounds[1]), state["lr_scale"])
+    steps = step_sizes(schedule, state.t, len(bounds[1]), state.lr_scale)
     run = _DensePass(state, y, sample_weight, steps, kind, config)
     if gather is None:
         run(X, *bounds, buffer)
@@ -235,18 +235,18 @@ class _DensePass:
         self.state, self.steps, self.kind, self.config = state, steps, kind, config
         self.y = np.ascontiguousarray(y, dtype=np.int64)
         self.sw = np.ascontiguousarray(sample_weight, dtype=np.float64)
-        coef, intercept = state["coef"], state["intercept"]
+        coef, intercept = state.coef, state.intercept
         self.prev = (coef.copy(order="F"), intercept.copy())
-        if config.average_start is not None and state["avg_coef"] is None:
-            state["avg_coef"] = coef.copy(order="F")
-            state["avg_intercept"] = intercept.copy()
+        if config.average_start is not None and state.avg_coef is None:
+            state.avg_coef = coef.copy(order="F")
+            state.avg_intercept = intercept.copy()
         self.status, self.total, self.rows_done, self.n_updates = 0, 0.0, 0, 0
 
     def __call__(self, X, rows, starts, stops, gathered, buffer, subset=None):
         """Run batches ``starts/stops`` of ``X`` (``rows`` when ``gathered``);
         ``subset``: the rows of ``y`` and ``sample_weight`` that ``X`` holds."""
         state, config = self.state, self.config
-        coef = state["coef"]
+        coef = state.coef
         empty = np.empty((0, 0), dtype=coef.dtype, order="F")
         empty_b = np.empty(0, dtype=coef.dtype)
         max_rows = max(int((stops - starts).max(initial=0)), 1)
@@ -277,14 +277,14 @@ class _DensePass:
             gathered,
             self.steps[self.n_updates :],
             coef,
-            state["intercept"],
+            state.intercept,
             *self.prev,
-            state["velocity_coef"] if momentum else empty,
-            state["velocity_intercept"] if momentum else empty_b,
-            _kernel_sq(state["sq_grad_coef"]) if adagrad else empty,
-            state["sq_grad_intercept"] if adagrad else empty_b,
-            state["avg_coef"] if averaging else empty,
-            state["avg_intercept"] if averaging else empty_b,
+            state.velocity_coef if momentum else empty,
+            state.velocity_intercept if momentum else empty_b,
+            _kernel_sq(state.sq_grad_coef) if adagrad else empty,
+            state.sq_grad_intercept if adagrad else empty_b,
+            state.avg_coef if averaging else empty,
+            state.avg_intercept if averaging else empty_b,
             buffer,
             self.kind[0],
             self.kind[1],
@@ -296,23 +296,23 @@ class _DensePass:
             ADAGRAD[adagrad],
             float(config.intercept_scale),
             int(config.average_start) if averaging else -1,
-            int(state["samples_seen"]),
-            int(state["n_avg"]),
+            int(state.samples_seen),
+            int(state.n_avg),
         )
         self.status, n_updates, rows_done, total, samples_seen, n_avg = out
         self.n_updates += n_updates
         self.rows_done += rows_done
         self.total += total
-        state["samples_seen"], state["n_avg"] = samples_seen, n_avg
-        state["t"] += int(n_updates)
+        state.samples_seen, state.n_avg = samples_seen, n_avg
+        state.t += int(n_updates)
         if self.n_updates:
-            state["last_step"] = float(self.steps[self.n_updates - 1])
+            state.last_step = float(self.steps[self.n_updates - 1])
 
 
 def _sparse(state, X, y, sample_weight, batches, kind, schedule, config):
     """The lazy L2 pass on CSR data (plain SGD, possibly averaged, or
     AdaGrad), else ``None``."""
-    coef, intercept = state["coef"], state["intercept"]
+    coef, intercept = state.coef, state.intercept
     if not (
         X.format == "csr"
         and X.dtype == coef.dtype
@@ -330,7 +330,7 @@ def _sparse(state, X, y, sample_weight, batches, kind, schedule, config):
     if bounds is None:
         return None
     rows, starts, stops, _ = bounds
-    steps = step_sizes(schedule, state["t"], len(starts), state["lr_scale"])
+    steps = step_sizes(schedule, state.t, len(starts), state.lr_scale)
     data = X.data if X.data.flags.c_contiguous else np.ascontiguousarray(X.data)
     args = (
         data,
@@ -349,21 +349,21 @@ def _sparse(state, X, y, sample_weight, batches, kind, schedule, config):
     if config.adagrad:  # sums allocated by _sgd.adagrad_sums, in Fortran order
         out = _fast.sparse_adagrad_pass(
             *args,
-            _kernel_sq(state["sq_grad_coef"]),
-            state["sq_grad_intercept"],
+            _kernel_sq(state.sq_grad_coef),
+            state.sq_grad_intercept,
             *options,
             ADAGRAD[config.adagrad],
             float(config.intercept_scale),
         )
         status, n_updates, rows_done, total, samples = out
-        state["samples_seen"] += samples
+        state.samples_seen += samples
     else:
         averaging = config.average_start is not None
-        if averaging and state["avg_coef"] is None:
-            state["avg_coef"] = coef.copy(order="F")
-            state["avg_intercept"] = intercept.copy()
+        if averaging and state.avg_coef is None:
+            state.avg_coef = coef.copy(order="F")
+            state.avg_intercept = intercept.copy()
         elif averaging:  # the kernel reads the average by columns, like coef
-            state["avg_coef"] = np.asfortranarray(state["avg_coef"])
+            state.avg_coef = np.asfortranarray(state.avg_coef)
         empty = np.empty((0, 0), dtype=coef.dtype, order="F")
         # a step with 1 - step * alpha == 0 changes every column: its restore
         # point is a copy of the whole model
@@ -371,15 +371,15 @@ def _sparse(state, X, y, sample_weight, batches, kind, schedule, config):
         out = _fast.sparse_pass(
             *args,
             *options,
-            state["avg_coef"] if averaging else empty,
-            state["avg_intercept"] if averaging else np.empty(0, dtype=coef.dtype),
+            state.avg_coef if averaging else empty,
+            state.avg_intercept if averaging else np.empty(0, dtype=coef.dtype),
             int(config.average_start) if averaging else -1,
-            int(state["samples_seen"]),
-            int(state["n_avg"]),
+            int(state.samples_seen),
+            int(state.n_avg),
             np.empty_like(coef, order="F") if wipes else empty,
         )
         status, n_updates, rows_done, total, samples_seen, n_avg = out
-        state["samples_seen"], state["n_avg"] = samples_seen, n_avg
+        state.samples_seen, state.n_avg = samples_seen, n_avg
     _advance(state, steps, n_updates, status)
     return status, total, rows_done
 
@@ -392,6 +392,6 @@ def _kernel_sq(sq_coef):
 
 def _advance(state, steps, n_updates, status):
     """Count the updates made and remember the last step taken."""
-    state["t"] += int(n_updates)
+    state.t += int(n_updates)
     if n_updates:
-        state["last_step"] = float(steps[n_updates - 1])
+        state.last_step = float(steps[n_updates - 1])

@@ -23,7 +23,7 @@ State keys (see :func:`init_state`):
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Optional
 
 import numpy as np
@@ -61,24 +61,95 @@ class UpdateConfig:
     intercept_scale: float = 1.0
 
 
+@dataclass(eq=False)
+class SGDState:
+    """The optimizer's state: the parameters and what the update rule keeps.
+
+    Created by :func:`init_state` and changed only by this module's functions
+    (and the compiled passes it calls); the estimator publishes it and
+    reaches it through them. Each buffer exists only when the configuration
+    uses it: the velocities with momentum, the running averages once
+    averaging starts, AdaGrad's sums with AdaGrad.
+
+    Attributes
+    ----------
+    coef : ndarray of shape (n_rows, n_features), Fortran order
+    intercept : ndarray of shape (n_rows,)
+    velocity_coef, velocity_intercept : ndarray or None
+        Momentum buffers.
+    avg_coef, avg_intercept : ndarray or None
+        Running averages of averaged SGD, over ``n_avg`` iterates.
+    n_avg : int
+    t : int
+        Updates made (the schedules' step counter).
+    samples_seen : int
+        Rows (with repetitions) that updates have used.
+    lr_scale : float
+        Factor of every step (the plateau rule lowers it).
+    sq_grad_coef, sq_grad_intercept : ndarray or None
+        AdaGrad's sums of squared gradients (see :func:`adagrad_sums`).
+    last_step : float
+        The last step size taken (named by a divergence error).
+    row_scale, weight_scale : float or None
+        The "auto" step's scales, once measured.
+    plateau : dict or None
+        The plateau schedule's own state ("adaptive").
+    progress : float
+        ``partial_fit``'s accumulated progress, monitored by the plateau rule.
+    """
+
+    coef: np.ndarray
+    intercept: np.ndarray
+    velocity_coef: Optional[np.ndarray] = None
+    velocity_intercept: Optional[np.ndarray] = None
+    avg_coef: Optional[np.ndarray] = None
+    avg_intercept: Optional[np.ndarray] = None
+    n_avg: int = 0
+    t: int = 0
+    samples_seen: int = 0
+    lr_scale: float = 1.0
+    sq_grad_coef: Optional[np.ndarray] = None
+    sq_grad_intercept: Optional[np.ndarray] = None
+    last_step: float = 0.0
+    row_scale: Optional[float] = None
+    weight_scale: Optional[float] = None
+    plateau: Optional[dict] = None
+    progress: float = 0.0
+
+    def params(self):
+        """The parameters the model predicts with: the running averages once
+        averaging started, else ``coef`` and ``intercept``."""
+        if self.n_avg > 0:
+            return self.avg_coef, self.avg_intercept
+        return self.coef, self.intercept
+
+    def as_dict(self):
+        """The fields as a dict (the arrays themselves, not copies)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def snapshot(self):
+        """A copy of ``(coef, intercept)`` for :meth:`restore`."""
+        return self.coef.copy(order="K"), self.intercept.copy()
+
+    def restore(self, snapshot):
+        """Put back the parameters of a :meth:`snapshot` (in place)."""
+        np.copyto(self.coef, snapshot[0])
+        np.copyto(self.intercept, snapshot[1])
+
+
 def init_state(coef, intercept, *, momentum=0.0, t=0):
     """Return a fresh optimizer state around the given parameters (copied)."""
     # Column-major coef: X @ coef.T and X.T @ dscores are then both plain
     # BLAS calls on contiguous operands.
     coef = np.array(coef, order="F", copy=True)
     intercept = np.array(intercept, copy=True)
-    return {
-        "coef": coef,
-        "intercept": intercept,
-        "velocity_coef": np.zeros_like(coef) if momentum else None,
-        "velocity_intercept": np.zeros_like(intercept) if momentum else None,
-        "avg_coef": None,  # allocated when averaging starts
-        "avg_intercept": None,
-        "n_avg": 0,
-        "t": int(t),
-        "samples_seen": 0,
-        "lr_scale": 1.0,
-    }
+    return SGDState(
+        coef=coef,
+        intercept=intercept,
+        velocity_coef=np.zeros_like(coef) if momentum else None,
+        velocity_intercept=np.zeros_like(intercept) if momentum else None,
+        t=int(t),
+    )
 
 
 #: State entries that a parallel round averages over the partitions, weighted
@@ -91,34 +162,34 @@ POOLED_KEYS = ("sq_grad_coef", "sq_grad_intercept")
 def plateau_step(state, plateau, value):
     """Feed one monitored value to a plateau schedule (``"adaptive"``).
 
-    The plateau's own state lives in ``state["plateau"]`` (None starts it)
-    and sets ``state["lr_scale"]``, the factor of every step. One helper for
+    The plateau's own state lives in ``state.plateau`` (None starts it)
+    and sets ``state.lr_scale``, the factor of every step. One helper for
     ``fit`` (the epoch objective or validation score), ``partial_fit`` (the
     progress accumulated over chunks) and ``ParallelSGD`` (the round
     objective). Returns whether the plateau is exhausted (training stops).
     """
-    pstate = state.get("plateau") or plateau.init_state()
-    state["plateau"] = plateau.update(pstate, value)
-    state["lr_scale"] = state["plateau"]["scale"]
-    return bool(state["plateau"].get("exhausted"))
+    pstate = state.plateau or plateau.init_state()
+    state.plateau = plateau.update(pstate, value)
+    state.lr_scale = state.plateau["scale"]
+    return bool(state.plateau.get("exhausted"))
 
 
 def start_counters(state, t, samples_seen):
     """Set the update and sample counters (a partition's pass starts where
     the round's previous partitions would have left them)."""
-    state["t"] = int(t)
-    state["samples_seen"] = int(samples_seen)
+    state.t = int(t)
+    state.samples_seen = int(samples_seen)
 
 
 def partition_result(state, t_start, seen_start):
     """What a partition's pass hands back to be mixed (see :func:`mix_states`):
     its parameters, buffers, sums and running mean, and the counts it added."""
     keys = (*MIXED_KEYS, "avg_coef", "avg_intercept", *POOLED_KEYS)
-    result = {key: state.get(key) for key in keys}
+    result = {key: getattr(state, key) for key in keys}
     result.update(
-        t=state["t"] - int(t_start),
-        samples_seen=state["samples_seen"] - int(seen_start),
-        n_avg=state["n_avg"],
+        t=state.t - int(t_start),
+        samples_seen=state.samples_seen - int(seen_start),
+        n_avg=state.n_avg,
     )
     return result
 
@@ -132,42 +203,37 @@ def mix_states(state, results, weights):
     count once); the counters add up.
     """
     for key in MIXED_KEYS:
-        if state[key] is None:
+        if getattr(state, key) is None:
             continue
         mixed = sum(w * r[key] for w, r in zip(weights, results))
-        np.copyto(state[key], mixed)
+        np.copyto(getattr(state, key), mixed)
     for key in POOLED_KEYS:
         if any(r[key] is None for r in results):
             continue
-        old = state.get(key)
+        old = getattr(state, key)
         old = 0.0 if old is None or old.shape != results[0][key].shape else old
         pooled = old + sum(r[key] - old for r in results)
         order = "F" if key == "sq_grad_coef" else "C"
-        state[key] = np.asarray(pooled, dtype=state["coef"].dtype, order=order)
-    n0 = state["n_avg"]
+        setattr(state, key, np.asarray(pooled, dtype=state.coef.dtype, order=order))
+    n0 = state.n_avg
     n_new = n0 + sum(r["n_avg"] - n0 for r in results)
     for key in ("avg_coef", "avg_intercept"):
         # an unallocated running mean (no averaging yet) counts as n0 = 0
-        old = state[key] if state[key] is not None else 0.0
+        current = getattr(state, key)
+        old = current if current is not None else 0.0
         if n_new > n0:
             pooled = n0 * old + sum(
                 r["n_avg"] * r[key] - n0 * old for r in results if r["n_avg"] > n0
             )
-            state[key] = np.asarray(pooled / n_new, dtype=state["coef"].dtype)
-            if key == "avg_coef":
-                state[key] = np.asfortranarray(state[key])
-        elif state[key] is not None:
-            np.copyto(state[key], state[key.replace("avg_", "")])
-    state["n_avg"] = n_new
-    state["t"] += sum(r["t"] for r in results)
-    state["samples_seen"] += sum(r["samples_seen"] for r in results)
-
-
-def effective_params(state):
-    """The parameters the model predicts with: averaged once averaging started."""
-    if state["n_avg"] > 0:
-        return state["avg_coef"], state["avg_intercept"]
-    return state["coef"], state["intercept"]
+            pooled = np.asarray(pooled / n_new, dtype=state.coef.dtype)
+            setattr(
+                state, key, np.asfortranarray(pooled) if key == "avg_coef" else pooled
+            )
+        elif current is not None:
+            np.copyto(current, getattr(state, key.replace("avg_", "")))
+    state.n_avg = n_new
+    state.t += sum(r["t"] for r in results)
+    state.samples_seen += sum(r["samples_seen"] for r in results)
 
 
 def gather_rows(X, idx, buffer=None):
@@ -220,21 +286,21 @@ ADAGRAD_EPS = 1e-8
 def adagrad_sums(state, config):
     """The sums of squared gradients of AdaGrad, allocated (zero) on first use.
 
-    ``state["sq_grad_coef"]`` has the shape of ``coef`` (Fortran order, like
+    ``state.sq_grad_coef`` has the shape of ``coef`` (Fortran order, like
     ``coef``, which the kernels rely on) under ``adagrad="coordinate"`` and
     one entry per feature under ``"feature"``; a change of mode
     (``set_params`` between ``partial_fit`` calls) starts the sums again.
     Returns ``(sq_coef, sq_intercept)``.
     """
-    coef = state["coef"]
+    coef = state.coef
     shape = coef.shape[1:] if config.adagrad == "feature" else coef.shape
-    sq = state.get("sq_grad_coef")
+    sq = state.sq_grad_coef
     if sq is None or sq.shape != shape or sq.dtype != coef.dtype:
-        state["sq_grad_coef"] = np.zeros(shape, dtype=coef.dtype, order="F")
-        state["sq_grad_intercept"] = np.zeros_like(state["intercept"])
+        state.sq_grad_coef = np.zeros(shape, dtype=coef.dtype, order="F")
+        state.sq_grad_intercept = np.zeros_like(state.intercept)
     elif not sq.flags.f_contiguous:  # the kernels read the sums by columns
-        state["sq_grad_coef"] = np.asfortranarray(sq)
-    return state["sq_grad_coef"], state["sq_grad_intercept"]
+        state.sq_grad_coef = np.asfortranarray(sq)
+    return state.sq_grad_coef, state.sq_grad_intercept
 
 
 def _add_sq_grad(sq_coef, grad_coef):
@@ -254,7 +320,7 @@ def _apply_adagrad(state, grad_coef, grad_intercept, step, config):
     the squares of its column's gradients (per feature); the L2 and L1
     penalties are applied as proximal steps with the same rates.
     """
-    coef, intercept = state["coef"], state["intercept"]
+    coef, intercept = state.coef, state.intercept
     alpha, l1_ratio = config.alpha, config.l1_ratio
     sq_coef, sq_intercept = adagrad_sums(state, config)
     sq_coef[...] = _add_sq_grad(sq_coef, grad_coef)
@@ -278,12 +344,12 @@ def _apply_update(state, grad_coef, grad_intercept, step, config):
     """One (proximal, momentum) SGD update of ``state`` in place."""
     if config.adagrad:
         return _apply_adagrad(state, grad_coef, grad_intercept, step, config)
-    coef, intercept = state["coef"], state["intercept"]
+    coef, intercept = state.coef, state.intercept
     alpha, l1_ratio = config.alpha, config.l1_ratio
     if alpha and l1_ratio < 1:
         grad_coef += (alpha * (1 - l1_ratio)) * coef
     if config.momentum:
-        vc, vi = state["velocity_coef"], state["velocity_intercept"]
+        vc, vi = state.velocity_coef, state.velocity_intercept
         vc *= config.momentum
         vc -= step * grad_coef
         vi *= config.momentum
@@ -305,16 +371,16 @@ def _apply_update(state, grad_coef, grad_intercept, step, config):
 
 
 def _update_average(state, batch_rows, config):
-    state["samples_seen"] += batch_rows
-    if config.average_start is None or state["samples_seen"] < config.average_start:
+    state.samples_seen += batch_rows
+    if config.average_start is None or state.samples_seen < config.average_start:
         return  # the first averaged update sets avg = coef (rate 1)
-    if state["avg_coef"] is None:
-        state["avg_coef"] = state["coef"].copy(order="K")
-        state["avg_intercept"] = state["intercept"].copy()
-    state["n_avg"] += 1
-    rate = 1.0 / state["n_avg"]
-    state["avg_coef"] += rate * (state["coef"] - state["avg_coef"])
-    state["avg_intercept"] += rate * (state["intercept"] - state["avg_intercept"])
+    if state.avg_coef is None:
+        state.avg_coef = state.coef.copy(order="K")
+        state.avg_intercept = state.intercept.copy()
+    state.n_avg += 1
+    rate = 1.0 / state.n_avg
+    state.avg_coef += rate * (state.coef - state.avg_coef)
+    state.avg_intercept += rate * (state.intercept - state.avg_intercept)
 
 
 def sgd_pass(
@@ -352,7 +418,7 @@ def sgd_pass(
         ``loss, grad_coef, grad_intercept = loss_grad(coef, intercept, X, y, sw,
         denominator=n_rows_of_batch)``.
     schedule : callable
-        ``step -> step size``; multiplied by ``state["lr_scale"]``.
+        ``step -> step size``; multiplied by ``state.lr_scale``.
     config : UpdateConfig
     epoch : int, default=1
         Reported in the divergence error.
@@ -393,7 +459,7 @@ def sgd_pass(
     if compiled is not None:
         status, total, rows_done = compiled
         if status:
-            raise _divergence(epoch, state.get("last_step", 0.0), state)
+            raise _divergence(epoch, state.last_step, state)
         return total / rows_done if rows_done else float("nan")
     if _lazy_sparse_ok(X, config):
         lazy_pass = _sgd_pass_lazy_adagrad if config.adagrad else _sgd_pass_lazy_sparse
@@ -410,15 +476,15 @@ def sgd_pass(
         )
     gather = gather_rows if gather is None else gather
     total, rows_done = 0.0, 0
-    prev_coef = state["coef"].copy(order="K")
-    prev_intercept = state["intercept"].copy()
-    step = state.get("last_step", 0.0)
+    prev_coef = state.coef.copy(order="K")
+    prev_intercept = state.intercept.copy()
+    step = state.last_step
     last = None  # the last updated batch (nothing is gathered after it)
     for idx in batches:
         sw = sample_weight[idx]
         whole = isinstance(idx, slice) and idx == slice(None)
         Xb = X if whole else gather(X, idx, buffer)
-        coef, intercept = state["coef"], state["intercept"]
+        coef, intercept = state.coef, state.intercept
         loss, grad_coef, grad_intercept = loss_grad(
             coef, intercept, Xb, y[idx], sw, denominator=Xb.shape[0]
         )
@@ -427,20 +493,20 @@ def sgd_pass(
             np.copyto(coef, prev_coef)
             np.copyto(intercept, prev_intercept)
             raise _divergence(epoch, step, state)
-        step = float(schedule(state["t"])) * state["lr_scale"]
-        state["last_step"] = step
+        step = float(schedule(state.t)) * state.lr_scale
+        state.last_step = step
         np.copyto(prev_coef, coef)
         np.copyto(prev_intercept, intercept)
         _apply_update(state, grad_coef, grad_intercept, step, config)
-        state["t"] += 1
+        state.t += 1
         last = (Xb, idx, sw)
         n_rows = Xb.shape[0]
         _update_average(state, n_rows, config)
         total += objective * n_rows
         rows_done += n_rows
-    if not (np.isfinite(state["coef"]).all() and np.isfinite(state["intercept"]).all()):
-        np.copyto(state["coef"], prev_coef)
-        np.copyto(state["intercept"], prev_intercept)
+    if not (np.isfinite(state.coef).all() and np.isfinite(state.intercept).all()):
+        np.copyto(state.coef, prev_coef)
+        np.copyto(state.intercept, prev_intercept)
         raise _divergence(epoch, step, state)
     if last is not None:
         # Check the last update on its own batch: a pass never returns
@@ -449,17 +515,17 @@ def sgd_pass(
         # whatever the step).
         Xb, idx, sw = last
         final = loss_grad(
-            state["coef"],
-            state["intercept"],
+            state.coef,
+            state.intercept,
             Xb,
             y[idx],
             sw,
             return_grad=False,
             denominator=Xb.shape[0],
-        ) + penalty_value(state["coef"], config.alpha, config.l1_ratio)
+        ) + penalty_value(state.coef, config.alpha, config.l1_ratio)
         if not np.isfinite(final):
-            np.copyto(state["coef"], prev_coef)
-            np.copyto(state["intercept"], prev_intercept)
+            np.copyto(state.coef, prev_coef)
+            np.copyto(state.intercept, prev_intercept)
             raise _divergence(epoch, step, state)
     return total / rows_done if rows_done else float("nan")
 
@@ -501,7 +567,7 @@ def _sgd_pass_lazy_adagrad(
     O(nnz x n_rows). The penalty part of the batch objective uses the stored
     weights, which do not yet carry the owed decay (an upper bound).
     """
-    coef, intercept = state["coef"], state["intercept"]
+    coef, intercept = state.coef, state.intercept
     sq_coef, sq_intercept = adagrad_sums(state, config)
     per_feature = sq_coef.ndim == 1
     alpha = config.alpha
@@ -510,7 +576,7 @@ def _sgd_pass_lazy_adagrad(
     last_sum = np.zeros(n_features)  # sum of steps when last touched
     t_pass, step_sum = 0, 0.0
     sq_norm = _sq_norm(coef)
-    total, rows_done, step = 0.0, 0, state.get("last_step", 0.0)
+    total, rows_done, step = 0.0, 0, state.last_step
     prev = None
     try:
         for idx in batches:
@@ -535,8 +601,8 @@ def _sgd_pass_lazy_adagrad(
                 if prev is not None:
                     _restore_adagrad_cols(state, prev, last_t, last_sum)
                 raise _divergence(epoch, step, state)
-            step = float(schedule(state["t"])) * state["lr_scale"]
-            state["last_step"] = step
+            step = float(schedule(state.t)) * state.lr_scale
+            state.last_step = step
             prev = (
                 cols,
                 old_cols,
@@ -566,8 +632,8 @@ def _sgd_pass_lazy_adagrad(
                     * grad_intercept
                     / (np.sqrt(sq_intercept) + ADAGRAD_EPS)
                 )
-            state["t"] += 1
-            state["samples_seen"] += Xb.shape[0]
+            state.t += 1
+            state.samples_seen += Xb.shape[0]
             total += objective * Xb.shape[0]
             rows_done += Xb.shape[0]
         if not (np.isfinite(sq_norm) and np.isfinite(intercept).all()):
@@ -581,10 +647,10 @@ def _sgd_pass_lazy_adagrad(
 
 def _restore_adagrad_cols(state, prev, last_t, last_sum):
     cols, old_cols, sq_cols, intercept, sq_intercept, t_cols, sum_cols = prev
-    state["coef"][:, cols] = old_cols
-    state["sq_grad_coef"][..., cols] = sq_cols
-    np.copyto(state["intercept"], intercept)
-    np.copyto(state["sq_grad_intercept"], sq_intercept)
+    state.coef[:, cols] = old_cols
+    state.sq_grad_coef[..., cols] = sq_cols
+    np.copyto(state.intercept, intercept)
+    np.copyto(state.sq_grad_intercept, sq_intercept)
     last_t[cols] = t_cols
     last_sum[cols] = sum_cols
 
@@ -674,14 +740,14 @@ def _sgd_pass_lazy_sparse(
     average (``config.average_start``) is kept lazily by :class:`_LazyAverage`.
     The iterates are the same as the dense update's, up to rounding.
     """
-    coef, intercept = state["coef"], state["intercept"]
+    coef, intercept = state.coef, state.intercept
     alpha = config.alpha
     averaging = config.average_start is not None
     average = None
-    if averaging and state["avg_coef"] is not None:
-        average = _LazyAverage(state["avg_coef"])
+    if averaging and state.avg_coef is not None:
+        average = _LazyAverage(state.avg_coef)
     scale, sq_norm = 1.0, _sq_norm(coef)
-    total, rows_done, step = 0.0, 0, state.get("last_step", 0.0)
+    total, rows_done, step = 0.0, 0, state.last_step
     prev = None  # (cols, V[:, cols], intercept, scale) before an update
     last = None  # the last updated batch: (idx, cols, Xc, sw)
 
@@ -710,8 +776,8 @@ def _sgd_pass_lazy_sparse(
             objective = loss + 0.5 * alpha * scale * scale * sq_norm
             if not np.isfinite(objective):
                 raise restore_and_fail()
-            step = float(schedule(state["t"])) * state["lr_scale"]
-            state["last_step"] = step
+            step = float(schedule(state.t)) * state.lr_scale
+            state.last_step = step
             prev = (cols, v_cols, intercept.copy(), scale)
             decay = 1.0 - step * alpha
             if decay == 0.0:  # the decay wipes W out: restart V from zero
@@ -728,21 +794,21 @@ def _sgd_pass_lazy_sparse(
             sq_norm += _sq_norm(new_cols) - _sq_norm(v_cols)
             if config.fit_intercept:
                 intercept -= step * grad_intercept
-            state["t"] += 1
+            state.t += 1
             n_rows = Xb.shape[0]
-            state["samples_seen"] += n_rows
-            if averaging and state["samples_seen"] >= config.average_start:
+            state.samples_seen += n_rows
+            if averaging and state.samples_seen >= config.average_start:
                 if average is None:
-                    state["avg_coef"] = np.zeros_like(coef, order="F")
-                    state["avg_intercept"] = intercept.copy()
-                    average = _LazyAverage(state["avg_coef"])
-                state["n_avg"] += 1
-                rate = 1.0 / state["n_avg"]
+                    state.avg_coef = np.zeros_like(coef, order="F")
+                    state.avg_intercept = intercept.copy()
+                    average = _LazyAverage(state.avg_coef)
+                state.n_avg += 1
+                rate = 1.0 / state.n_avg
                 if rate == 1.0:
                     average.restart(scale)
                 else:
                     average.update(cols, new_cols - v_cols, scale, rate)
-                avg_b = state["avg_intercept"]
+                avg_b = state.avg_intercept
                 avg_b += rate * (intercept - avg_b)
                 if abs(average.d) > RESETTLE * abs(scale):
                     average.settle(coef)
@@ -791,17 +857,17 @@ BLOW_UP = 1e10
 def _divergence(epoch, step, state, objective=None):
     # The momentum buffers and the running average took in the step that
     # diverged: restart both from the restored (last finite) parameters.
-    if state["avg_coef"] is not None:
-        np.copyto(state["avg_coef"], state["coef"])
-        np.copyto(state["avg_intercept"], state["intercept"])
-    state["n_avg"] = 0
-    if state["velocity_coef"] is not None:
-        state["velocity_coef"][...] = 0
-        state["velocity_intercept"][...] = 0
+    if state.avg_coef is not None:
+        np.copyto(state.avg_coef, state.coef)
+        np.copyto(state.avg_intercept, state.intercept)
+    state.n_avg = 0
+    if state.velocity_coef is not None:
+        state.velocity_coef[...] = 0
+        state.velocity_intercept[...] = 0
     what = "non-finite" if objective is None else f"explosive ({objective:.3g})"
     return DivergenceError(
         f"The objective became {what} at epoch {epoch} (step size {step:.3g}, "
-        f"after {state['t']} updates). The step size is too large for this data: "
+        f"after {state.t} updates). The step size is too large for this data: "
         "use a smaller eta0 (or a decaying learning_rate), or scale the features "
         "(e.g. with StandardScaler). The estimator keeps its last finite "
         "parameters."
@@ -865,7 +931,7 @@ def sgd_epochs(
         The least objective size that ``tol`` is a fraction of.
     plateau : object or None
         A plateau schedule (``init_state()``, ``update(state, value)``,
-        attribute ``mode``); it lowers ``state["lr_scale"]`` and training stops
+        attribute ``mode``); it lowers ``state.lr_scale`` and training stops
         when it is exhausted instead of by the patience rule.
     validation_score : callable or None
         ``(coef, intercept) -> score`` (higher is better). When given, it is
@@ -887,14 +953,14 @@ def sgd_epochs(
     best_score, best_params = -np.inf, None
     mode = "max" if validation_score is not None else "min"
     if plateau is not None:
-        state["plateau"] = None  # each fit starts the plateau rule afresh
+        state.plateau = None  # each fit starts the plateau rule afresh
     stopped = False
-    good_params = (state["coef"].copy(order="K"), state["intercept"].copy())
+    good_params = state.snapshot()
     start = time.time()
     n_iter = 0
     for epoch in range(1, max_iter + 1):
         n_iter = epoch
-        start_params = (state["coef"].copy(order="K"), state["intercept"].copy())
+        start_params = state.snapshot()
         objective = sgd_pass(
             state,
             X,
@@ -912,18 +978,17 @@ def sgd_epochs(
         if objective > BLOW_UP * max(loss_curve[0], 1e-12):
             # Still finite, but astronomically large: back to the start of the
             # last epoch whose objective was sound.
-            np.copyto(state["coef"], good_params[0])
-            np.copyto(state["intercept"], good_params[1])
-            raise _divergence(epoch, state.get("last_step", 0.0), state, objective)
+            state.restore(good_params)
+            raise _divergence(epoch, state.last_step, state, objective)
         good_params = start_params
         monitored = objective
         if validation_score is not None:
-            score = float(validation_score(*effective_params(state)))
+            score = float(validation_score(*state.params()))
             val_scores.append(score)
             monitored = score
             if score > best_score:
                 best_score = score
-                best_params = tuple(p.copy(order="K") for p in effective_params(state))
+                best_params = tuple(p.copy(order="K") for p in state.params())
         if verbose:
             _report(epoch, objective, val_scores, schedule, state, start)
         if plateau is not None:
@@ -938,10 +1003,10 @@ def sgd_epochs(
                 stopped = True
                 break
     if best_params is not None:
-        for key, value in zip(("coef", "intercept"), best_params):
-            np.copyto(state[key], value)
-            if state["avg_" + key] is not None:
-                np.copyto(state["avg_" + key], value)
+        state.restore(best_params)
+        if state.avg_coef is not None:
+            np.copyto(state.avg_coef, best_params[0])
+            np.copyto(state.avg_intercept, best_params[1])
     if verbose and stopped:
         print(f"Convergence after {n_iter} epochs took {time.time() - start:.2f} s")
     return {
@@ -954,10 +1019,10 @@ def sgd_epochs(
 
 
 def _report(epoch, objective, val_scores, schedule, state, start):
-    step = float(schedule(max(state["t"] - 1, 0))) * state["lr_scale"]
+    step = float(schedule(max(state.t - 1, 0))) * state.lr_scale
     val = f", validation score: {val_scores[-1]:.4f}" if val_scores else ""
     print(
         f"-- Epoch {epoch}, objective: {objective:.6g}{val}, step size: {step:.3g}, "
-        f"updates: {state['t']}, elapsed: {time.time() - start:.2f} s",
+        f"updates: {state.t}, elapsed: {time.time() - start:.2f} s",
         flush=True,
     )

@@ -290,7 +290,7 @@ def test_plain_callable_schedule_runs_the_reference_loop():
     assert calls == []
     kwargs["schedule"] = schedules.Constant(0.05)
     assert _compiled.compiled_pass(*args, **kwargs) is not None
-    assert state["t"] == 1
+    assert state.t == 1
 
 
 def test_loss_kind_reads_the_kernel_id_the_loss_carries():
@@ -416,9 +416,9 @@ def test_sparse_adagrad_kernel_matches_reference(
     )
     fast, ref = _fit_both(lambda: cls(**params), lambda e: e.fit(X, y), monkeypatch)
     _assert_same(fast, ref, atol=_exp_atol(cls), rtol=_exp_atol(cls))
-    sq = fast._opt_state["sq_grad_coef"]
+    sq = fast._opt_state.sq_grad_coef
     assert sq.shape == (fast.coef_.shape if mode is True else fast.coef_.shape[1:])
-    np.testing.assert_allclose(sq, ref._opt_state["sq_grad_coef"], rtol=_exp_atol(cls))
+    np.testing.assert_allclose(sq, ref._opt_state.sq_grad_coef, rtol=_exp_atol(cls))
     # the owed decay: with alpha, rows that sat out updates shrank
     dense = cls(**params).fit(X.toarray(), y)
     np.testing.assert_allclose(fast.coef_, dense.coef_, rtol=0, atol=1e-6)
@@ -572,7 +572,7 @@ def test_sparse_averaged_kernel_matches_reference_and_dense(
     dense = cls(**params).fit(X.toarray(), y)
     _assert_same(fast, dense)
     # the averaged model is what predicts, and it is not the last iterate
-    assert not np.allclose(fast.coef_, fast._opt_state["coef"])
+    assert not np.allclose(fast.coef_, fast._opt_state.coef)
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS)
@@ -679,8 +679,8 @@ def test_sparse_averaged_kernel_accepts_a_c_ordered_average(cls):
     for est in (fortran, c_order):
         est.partial_fit(X[:150], y[:150], classes=classes)
     state = c_order._opt_state
-    state["avg_coef"] = np.ascontiguousarray(state["avg_coef"])
-    assert not state["avg_coef"].flags.f_contiguous
+    state.avg_coef = np.ascontiguousarray(state.avg_coef)
+    assert not state.avg_coef.flags.f_contiguous
     for est in (fortran, c_order):
         est.partial_fit(X[150:], y[150:])
     np.testing.assert_array_equal(c_order.coef_, fortran.coef_)

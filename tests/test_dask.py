@@ -104,8 +104,8 @@ def test_one_partition_reproduces_partial_fit(client, split, Estimator, params):
         reference.partial_fit(X_train, y_train, classes=CLASSES)
     # "auto" takes both scales from the partition as partial_fit from its chunk
     for key in ("row_scale", "weight_scale"):
-        assert model.estimator_._opt_state[key] == pytest.approx(
-            reference._opt_state[key], rel=1e-12
+        assert getattr(model.estimator_._opt_state, key) == pytest.approx(
+            getattr(reference._opt_state, key), rel=1e-12
         )
     np.testing.assert_allclose(model.estimator_.coef_, reference.coef_, rtol=1e-12)
     np.testing.assert_allclose(model.estimator_.intercept_, reference.intercept_)
@@ -122,9 +122,9 @@ def test_average_of_partitions_weighted_by_rows(client, split):
     # The second partition starts at update 4 (after the first's 4 batches):
     # with a constant step only its shuffling seed depends on it.
     second = clone(est).partial_fit(X_train[:1], y_train[:1], classes=CLASSES)
-    second._opt_state["coef"][:] = 0
-    second._opt_state["intercept"][:] = 0
-    second._opt_state["t"] = 4
+    second._opt_state.coef[:] = 0
+    second._opt_state.intercept[:] = 0
+    second._opt_state.t = 4
     second.partial_fit(X_train[1000:1500], y_train[1000:1500])
     expected = (1000 * first.coef_ + 500 * second.coef_) / 1500
     np.testing.assert_allclose(model.estimator_.coef_, expected, rtol=1e-10)
@@ -186,7 +186,7 @@ def test_adaptive_schedule_monitors_the_round_objective(client, split):
     pstate = plateau.init_state()
     for value in fitted.loss_curve_:
         pstate = plateau.update(pstate, value)
-    assert fitted._opt_state["lr_scale"] == pstate["scale"] < 1
+    assert fitted._opt_state.lr_scale == pstate["scale"] < 1
 
 
 def test_numpy_and_dask_input_partitions(client, split):

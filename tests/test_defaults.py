@@ -217,10 +217,10 @@ def test_auto_steps_by_eta0_times_the_weight_scale(digits, cls):
     X_train, _, y_train, _ = digits
     X = X_train / np.linalg.norm(X_train, axis=1, keepdims=True)  # s = 1
     auto = cls(random_state=0, max_iter=3, tol=None, eta0=0.7).fit(X, y_train)
-    size = auto._opt_state["weight_scale"]
+    size = auto._opt_state.weight_scale
     y_ind = np.searchsorted(auto.classes_, y_train)
     assert size == weight_scale(X, y_ind, np.ones(len(y_ind)), 10, 1.0)
-    assert auto._opt_state["row_scale"] == pytest.approx(1.0, rel=1e-12)
+    assert auto._opt_state.row_scale == pytest.approx(1.0, rel=1e-12)
     same = cls(
         random_state=0,
         max_iter=3,
@@ -237,14 +237,14 @@ def test_partial_fit_keeps_the_first_chunks_scale(digits):
     X_train, _, y_train, _ = digits
     est = SoftmaxSGD(random_state=0)
     est.partial_fit(X_train[:500], y_train[:500], classes=np.arange(10))
-    scale = est._opt_state["row_scale"]
+    scale = est._opt_state.row_scale
     assert scale == pytest.approx(row_scale(X_train[:500], np.ones(500)))
-    size = est._opt_state["weight_scale"]
+    size = est._opt_state.weight_scale
     y_ind = np.searchsorted(est.classes_, y_train[:500])
     assert size == weight_scale(X_train[:500], y_ind, np.ones(500), 10, scale)
     est.partial_fit(X_train[500:] * 2, y_train[500:])
-    assert est._opt_state["row_scale"] == scale
-    assert est._opt_state["weight_scale"] == size
+    assert est._opt_state.row_scale == scale
+    assert est._opt_state.weight_scale == size
 
 
 def _replay_stop(curve, tol, floor, patience):
@@ -321,5 +321,5 @@ def test_grid_over_eta0_and_alpha_raises_no_convergence_warning(digits, cls):
 def test_auto_with_momentum_takes_plain_steps(digits):
     X_train, X_test, y_train, y_test = digits
     est = _fit(SoftmaxSGD(momentum=0.9, random_state=0), X_train, y_train)
-    assert "sq_grad_coef" not in est._opt_state
+    assert est._opt_state.sq_grad_coef is None
     assert est.score(X_test, y_test) > 0.9

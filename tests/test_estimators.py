@@ -369,7 +369,7 @@ def test_wide_sparse_fit_holds_few_copies_of_the_model(Estimator):
     est = Estimator(learning_rate="constant", max_iter=3, tol=None, random_state=0)
     peak = peak_memory_of_fit(est, X, y)
     assert peak < 3.6 * model, peak / model
-    assert est._opt_state["avg_coef"] is None
+    assert est._opt_state.avg_coef is None
     # the default ("auto": AdaGrad) adds one model-sized buffer, the compiled
     # pass's per-feature records of the weights and their AdaGrad books
     auto = Estimator(max_iter=3, tol=None, random_state=0)
@@ -378,7 +378,7 @@ def test_wide_sparse_fit_holds_few_copies_of_the_model(Estimator):
     averaged = Estimator(
         learning_rate="constant", max_iter=3, tol=None, average=True
     ).fit(X, y)
-    assert averaged._opt_state["avg_coef"].shape == (20, 2**16)
+    assert averaged._opt_state.avg_coef.shape == (20, 2**16)
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
@@ -389,10 +389,9 @@ def test_fitted_model_is_held_once(Estimator, average):
     X, y = load_digits(return_X_y=True)
     est = Estimator(max_iter=2, tol=None, average=average, random_state=0).fit(X, y)
     state = est._opt_state
-    held = state["avg_coef"] if average else state["coef"]
-    assert (
-        est.coef_ is held
-        and est.intercept_ is state["avg_intercept" if average else "intercept"]
+    held = state.avg_coef if average else state.coef
+    assert est.coef_ is held and est.intercept_ is (
+        state.avg_intercept if average else state.intercept
     )
     before = est.coef_.copy()
     coef = est.coef_
@@ -414,7 +413,7 @@ def test_wide_sparse_adagrad_fit_adds_one_copy_of_the_model(Estimator):
     est = Estimator(max_iter=3, tol=None, adagrad="feature", random_state=0)
     peak = peak_memory_of_fit(est, X, y)
     assert peak < 4.8 * model, peak / model
-    assert est._opt_state["sq_grad_coef"].shape == (2**16,)
+    assert est._opt_state.sq_grad_coef.shape == (2**16,)
 
 
 # ---------------------------------------------------------- binary API

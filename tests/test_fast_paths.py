@@ -221,7 +221,7 @@ def test_lazy_adagrad_equals_dense_adagrad(cls, alpha, mode):
     np.testing.assert_allclose(lazy.intercept_, dense.intercept_, rtol=0, atol=1e-12)
     # the squared-gradient sums are the same state in both
     np.testing.assert_allclose(
-        lazy._opt_state["sq_grad_coef"], dense._opt_state["sq_grad_coef"], atol=1e-12
+        lazy._opt_state.sq_grad_coef, dense._opt_state.sq_grad_coef, atol=1e-12
     )
 
 
@@ -261,7 +261,7 @@ def test_feature_adagrad_steps_follow_the_formula(cls):
         X, y, coef=np.zeros_like(ref.coef_), intercept=np.zeros_like(ref.intercept_)
     )
     sq = (grad**2).mean(axis=0)
-    np.testing.assert_allclose(est._opt_state["sq_grad_coef"], sq, rtol=1e-12)
+    np.testing.assert_allclose(est._opt_state.sq_grad_coef, sq, rtol=1e-12)
     rate = 0.01 / (np.sqrt(sq) + 1e-8)
     expected = -rate * grad / (1 + 0.1 * rate)
     np.testing.assert_allclose(est.coef_, expected, rtol=1e-10, atol=1e-12)
@@ -290,9 +290,9 @@ def test_adagrad_mode_switch_restarts_the_sums(cls):
     params = dict(learning_rate="constant", eta0=0.3, shuffle=False, alpha=1e-3)
     est = cls(adagrad=True, **params).partial_fit(X, y, classes=[0, 1, 2])
     start = est.coef_.copy(), est.intercept_.copy()
-    assert est._opt_state["sq_grad_coef"].shape == est.coef_.shape
+    assert est._opt_state.sq_grad_coef.shape == est.coef_.shape
     est.set_params(adagrad="feature").partial_fit(X, y)
-    assert est._opt_state["sq_grad_coef"].shape == (X.shape[1],)
+    assert est._opt_state.sq_grad_coef.shape == (X.shape[1],)
     # a warm-started fit builds a fresh optimizer state around the weights
     fresh = cls(adagrad=True, warm_start=True, max_iter=1, tol=None, **params)
     fresh.fit(X, y)

@@ -251,7 +251,7 @@ def test_adaptive_lowers_the_step_under_partial_fit(digits, capsys):
     scales = []
     for _ in range(80):
         est.partial_fit(X, y, classes=np.arange(10))  # the same chunk again
-        scales.append(est._opt_state["lr_scale"])
+        scales.append(est._opt_state.lr_scale)
     scales = np.array(scales)
     assert scales[0] == 1.0
     assert np.all(np.diff(scales) <= 0)  # never raised
@@ -271,7 +271,7 @@ def test_constant_rate_is_never_lowered_under_partial_fit(digits):
     est = SoftmaxSGD(learning_rate="constant", tol=1e-3, n_iter_no_change=3)
     for _ in range(30):
         est.partial_fit(X_train[:100], y_train[:100], classes=np.arange(10))
-    assert est._opt_state["lr_scale"] == 1.0
+    assert est._opt_state.lr_scale == 1.0
 
 
 # ------------------------------------------------------ early stopping

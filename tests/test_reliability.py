@@ -490,6 +490,8 @@ def _round_trips(est):
 
 
 def _assert_state_equal(a, b):
+    assert type(a) is type(b)
+    a, b = a.as_dict(), b.as_dict()
     assert a.keys() == b.keys()
     for key in a:
         if isinstance(a[key], np.ndarray):

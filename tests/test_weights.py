@@ -67,9 +67,9 @@ def test_mean_of_an_epochs_batch_gradients_is_the_full_gradient(
             schedule=Constant(step),
             config=config,
         )
-        assert state["t"] == 1
-        grads_coef.append((coef0 - state["coef"]) / step)
-        grads_intercept.append((intercept0 - state["intercept"]) / step)
+        assert state.t == 1
+        grads_coef.append((coef0 - state.coef) / step)
+        grads_intercept.append((intercept0 - state.intercept) / step)
 
     _, full_coef, full_intercept = LOSSES[loss](coef0, intercept0, X, y, sw)
     full_coef = full_coef + alpha * coef0
