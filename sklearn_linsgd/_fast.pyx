@@ -24,7 +24,7 @@ last batch at them (parameters restored to before the last update).
 """
 
 from cython cimport floating
-from libc.math cimport exp, fabs, isfinite, log, log1p, sqrt
+from libc.math cimport INFINITY, exp, fabs, isfinite, log, log1p, sqrt
 from libc.string cimport memcpy, memset
 from scipy.linalg.cython_blas cimport dgemm, sgemm
 
@@ -37,10 +37,6 @@ cdef enum:
     # of squared gradients per weight, or one per feature (column of coef)
     ADAGRAD_COORDINATE = 1
     ADAGRAD_FEATURE = 2
-    # a feature's record in sparse_adagrad_pass's ``book``
-    BOOK_T = 0
-    BOOK_SUM = 1
-    BOOK_Q = 2
 
 cdef double ADAGRAD_EPS = 1e-8
 cdef double RESETTLE = 16.0  # _sgd.RESETTLE
@@ -863,6 +859,15 @@ cdef inline void _prefetch_row(const char *row, Py_ssize_t n_bytes) noexcept nog
         __builtin_prefetch(row + k)
 
 
+cdef inline void _prefetch_span(const char *start, Py_ssize_t n_bytes) noexcept nogil:
+    """Ask for the cache lines that hold the ``n_bytes`` from ``start`` (any
+    alignment) ahead of use."""
+    cdef const char *line = start - (<size_t> start) % 64
+    while line < start + n_bytes:
+        __builtin_prefetch(line)
+        line += 64
+
+
 cdef inline void _gather_row(floating *out, const char *row, Py_ssize_t n_features,
                              Py_ssize_t col_stride) noexcept nogil:
     """Copy one row of a strided matrix (``col_stride`` bytes apart)."""
@@ -1260,6 +1265,11 @@ cdef Py_ssize_t _batch_columns(const index_t *indices, const index_t *indptr,
                 n_cols += 1
                 word &= word - 1
     return n_cols
+
+
+cdef struct Book:  # a feature's, in sparse_adagrad_pass
+    double q
+    long long t
 
 
 cdef void _settle_average(floating *A, const floating *V, Py_ssize_t size,
@@ -1712,13 +1722,16 @@ def sparse_adagrad_pass(
     cdef Py_ssize_t n_batches = starts.shape[0], bi, i, j, k, p, n_b, n_cols
     cdef Py_ssize_t u = 0, rows_done = 0, samples = 0, max_b = 0, max_nnz = 0
     cdef Py_ssize_t max_cols, n_prev = 0, n_words = (n_features + 63) // 64
-    cdef long long t_pass = 0, c, n_skip
+    cdef long long c, n_skip
+    cdef int t_pass = 0, lt
     cdef int status = 0
     cdef double total = 0.0, objective, sw_sum, step = 0.0, w, value
-    cdef double sq_norm = 0.0, step_sum = 0.0, q, rate, nv, decay
+    cdef double sq_norm = 0.0, step_sum = 0.0, q, rate, nv, decay, gap
+    cdef bint bounded_gap
     cdef double old_sq, new_sq, g_sq
     cdef bint per_feature = adagrad == ADAGRAD_FEATURE
     cdef Py_ssize_t qs = 1 if per_feature else n_rows  # sums per feature
+    cdef Py_ssize_t row_bytes = n_rows * <Py_ssize_t> sizeof(floating)
     cdef floating *W = &coef[0, 0]
     cdef floating *Q = &sq_coef[0, 0]
     cdef floating *b = &intercept[0]
@@ -1750,8 +1763,7 @@ def sparse_adagrad_pass(
     dfs_arr = np.empty(max_cols, dtype=dtype)
     cols_big = np.empty(max(max_nnz, 1), dtype=np.int64)
     prev_cols_arr = np.empty(max_cols, dtype=np.int64)
-    prev_t_arr = np.empty(max_cols, dtype=np.float64)
-    prev_sum_arr = np.empty(max_cols, dtype=np.float64)
+    prev_t_arr = np.empty(max_cols, dtype=np.int32)
     place_arr = np.zeros(n_features, dtype=np.int32)  # per feature: a count
     # the batch's entries grouped by column (a counting sort): those of block
     # column p are ent_off / ent_x[start[p]:start[p + 1]] (ent_off: the
@@ -1761,20 +1773,14 @@ def sparse_adagrad_pass(
     ent_x_arr = np.empty(max(max_nnz, 1), dtype=dtype)
     g_arr = np.empty(n_rows, dtype=dtype)  # one column's gradient
     bitmap_arr = np.zeros(n_words, dtype=np.uint64)
-    # During the pass the model lives in records, one per feature, each on
-    # whole cache lines: its weights (V), then its book, three doubles: the
-    # t_pass of the update that last used it, step_sum then, and (adagrad
-    # "feature") its sum of squared gradients. A batch's random reads of a
-    # feature then come in one go: a separate book was one more cache miss
-    # per column and sweep, a quarter of the pass. Copied in from coef and Q
-    # at the start, out (with the owed decay settled) at the end.
-    cdef Py_ssize_t boff = (n_rows * <Py_ssize_t> sizeof(floating) + 7) // 8 * 8
-    cdef Py_ssize_t stride = (boff + 3 * 8 + 63) // 64 * 64
-    rec_arr = np.empty(n_features * stride + 64, dtype=np.uint8)
-    cdef unsigned char[::1] rec_v = rec_arr
-    cdef char *R = <char *> &rec_v[0]
-    R = R + (64 - (<size_t> R) % 64) % 64  # records on cache-line boundaries
-    cdef double *bq
+    # The weights are updated in place in coef (a feature's are contiguous,
+    # Fortran order). A feature's book (16 bytes, four to a cache line) holds
+    # the number of the update of this pass that last used it (0: none) and,
+    # with one sum per feature, its sum of squared gradients (copied in from
+    # sq_coef, out at the end): one random line per feature and sweep, not
+    # two. The sum of the steps up to update t is ``step_sums[t]``.
+    book_arr = np.empty(2 * n_features, dtype=np.float64)
+    step_sums_arr = np.zeros(n_batches + 1, dtype=np.float64)
     prev_b_arr = np.array(intercept, copy=True)
     prev_qb_arr = np.array(sq_intercept, copy=True)
     gb_arr = np.zeros(n_rows, dtype=np.float64)
@@ -1783,9 +1789,13 @@ def sparse_adagrad_pass(
     cdef floating[:, :, ::1] qblk = qblocks
     cdef long long[::1] cols_v = cols_big
     cdef long long[::1] prev_cols = prev_cols_arr
-    cdef double[::1] prev_t = prev_t_arr
-    cdef double[::1] prev_sum = prev_sum_arr
+    cdef int[::1] prev_t = prev_t_arr
     cdef int[::1] place = place_arr
+    cdef double[::1] book_v = book_arr
+    cdef Book *bk = <Book *> &book_v[0]
+    cdef bint zero_row, bounded = alpha > 0 and isfinite(alpha)
+    cdef double[::1] step_sums_v = step_sums_arr
+    cdef double *step_sums = &step_sums_v[0]
     cdef long long[::1] start = start_arr
     cdef int[::1] ent_off = ent_off_arr
     cdef Py_ssize_t nz
@@ -1813,13 +1823,8 @@ def sparse_adagrad_pass(
     sq_norm = _sum_sq(W, n_rows * n_features)
     with nogil:
         for c in range(n_features):
-            Wc = <floating *> (R + c * stride)
-            bq = <double *> (R + c * stride + boff)
-            for k in range(n_rows):
-                Wc[k] = W[c * n_rows + k]
-            bq[BOOK_T] = 0
-            bq[BOOK_SUM] = 0
-            bq[BOOK_Q] = Q[c] if per_feature else 0
+            bk[c].q = Q[c] if per_feature else 0
+            bk[c].t = 0
         for bi in range(n_batches):
             n_b = stops[bi] - starts[bi]
             brows = &rows[starts[bi]]
@@ -1853,23 +1858,22 @@ def sparse_adagrad_pass(
                     S[i, k] = 0
             old_sq = 0.0
             for p in range(n_cols):
-                if p + PREFETCH < n_cols:  # random records and G: ask early
-                    _prefetch_row(R + cols[p + PREFETCH] * stride, stride)
+                if p + PREFETCH < n_cols:  # random rows and sums: ask early
+                    c = cols[p + PREFETCH]
+                    _prefetch_span(<char *> &W[c * n_rows], row_bytes)
+                    __builtin_prefetch(&bk[c])
                     if not per_feature:
-                        _prefetch_row(<char *> &Q[cols[p + PREFETCH] * qs],
-                                      qs * <Py_ssize_t> sizeof(floating))
+                        _prefetch_span(<char *> &Q[c * qs], row_bytes)
                 c = cols[p]
-                Wc = <floating *> (R + c * stride)
-                bq = <double *> (R + c * stride + boff)
+                Wc = &W[c * n_rows]
+                lt = <int> bk[c].t
                 old_sq += _copy_sum_sq(&V0[p * n_rows], Wc, n_rows)
                 if per_feature:  # one owed decay for the feature's weights
-                    Q0[p] = <floating> bq[BOOK_Q]
+                    Q0[p] = <floating> bk[c].q
                     df = 1
                     if alpha != 0:
                         df = <floating> _owed_decay(
-                            bq[BOOK_Q], alpha,
-                            t_pass - <long long> bq[BOOK_T],
-                            step_sum - bq[BOOK_SUM])
+                            bk[c].q, alpha, t_pass - lt, step_sum - step_sums[lt])
                     dfs[p] = df
                     # products in the data's precision
                     _scatter_col(&S[0, 0], &ent_off[0], &ent_x[0], start[p], start[p + 1],
@@ -1880,9 +1884,8 @@ def sparse_adagrad_pass(
                     Q0[p * n_rows + k] = Q[c * n_rows + k]
                     if alpha != 0:
                         decay = _owed_decay(
-                            Q[c * n_rows + k], alpha,
-                            t_pass - <long long> bq[BOOK_T],
-                            step_sum - bq[BOOK_SUM])
+                            Q[c * n_rows + k], alpha, t_pass - lt,
+                            step_sum - step_sums[lt])
                         Dc[k] = <floating> (Wc[k] * decay)
                     else:
                         Dc[k] = Wc[k]
@@ -1910,32 +1913,33 @@ def sparse_adagrad_pass(
             swap = Qp
             Qp = Q0
             Q0 = swap
-            n_prev = n_cols  # (prev_t and prev_sum are saved in the sweep)
+            n_prev = n_cols  # (prev_t is saved in the sweep)
             memcpy(&prev_cols[0], cols, n_cols * sizeof(long long))
             for k in range(n_rows):
                 prev_b[k] = b[k]
                 prev_qb[k] = Qb[k]
             t_pass += 1
             step_sum += step
+            step_sums[t_pass] = step_sum
             # a second sweep: each column's gradient (its entries times the
             # score derivatives), its sums, its new weights into W
             new_sq = 0.0
             for p in range(n_cols):
-                if p + PREFETCH < n_cols:  # the records to write, out of cache by now
-                    _prefetch_row(R + cols[p + PREFETCH] * stride, stride)
+                if p + PREFETCH < n_cols:  # the rows to write, out of cache by now
+                    c = cols[p + PREFETCH]
+                    _prefetch_span(<char *> &W[c * n_rows], row_bytes)
+                    __builtin_prefetch(&bk[c])
                 c = cols[p]
-                Wc = <floating *> (R + c * stride)
-                bq = <double *> (R + c * stride + boff)
+                Wc = &W[c * n_rows]
                 g_sq = _gather_col(&g[0], &S[0, 0], &ent_off[0], &ent_x[0],
                                    start[p], start[p + 1], n_rows)
                 if per_feature:  # G += the mean over classes of g**2
-                    bq[BOOK_Q] = <floating> (Qp[p] + g_sq / n_rows)
-                    rate = step / (sqrt(bq[BOOK_Q]) + ADAGRAD_EPS)
+                    bk[c].q = <floating> (Qp[p] + g_sq / n_rows)
+                    rate = step / (sqrt(bk[c].q) + ADAGRAD_EPS)
                     rf = <floating> rate
                     df = <floating> (1.0 / (1 + alpha * rate))  # the L2 prox
-                    # V as gathered, decayed, stepped
-                    # the record's V is still the V gathered (not the restore
-                    # point's copy: a stream of reads less)
+                    # V as gathered, decayed, stepped (the row in coef is
+                    # still the V gathered: no read of the restore point)
                     new_sq += _prox_step(Wc, dfs[p], rf, &g[0], df, n_rows)
                 else:
                     Dc = &Wd[p * n_rows]
@@ -1948,10 +1952,8 @@ def sparse_adagrad_pass(
                             nv = nv / (1 + alpha * rate)
                         Wc[k] = <floating> nv
                         new_sq += <double> Wc[k] * Wc[k]
-                prev_t[p] = bq[BOOK_T]
-                prev_sum[p] = bq[BOOK_SUM]
-                bq[BOOK_T] = t_pass
-                bq[BOOK_SUM] = step_sum
+                prev_t[p] = <int> bk[c].t
+                bk[c].t = t_pass
             sq_norm += new_sq - old_sq
             if fit_intercept:
                 for k in range(n_rows):
@@ -1973,38 +1975,46 @@ def sparse_adagrad_pass(
         if status != 0 and u > 0:
             for p in range(n_prev):
                 c = prev_cols[p]
-                Wc = <floating *> (R + c * stride)
-                bq = <double *> (R + c * stride + boff)
-                for k in range(n_rows):
-                    Wc[k] = Vp[p * n_rows + k]
+                memcpy(&W[c * n_rows], &Vp[p * n_rows], row_bytes)
                 if per_feature:
-                    bq[BOOK_Q] = Qp[p]
+                    bk[c].q = Qp[p]
                 else:
-                    for k in range(n_rows):
-                        Q[c * n_rows + k] = Qp[p * n_rows + k]
-                bq[BOOK_T] = prev_t[p]
-                bq[BOOK_SUM] = prev_sum[p]
+                    memcpy(&Q[c * qs], &Qp[p * qs], row_bytes)
+                bk[c].t = prev_t[p]
             for k in range(n_rows):
                 b[k] = prev_b[k]
                 Qb[k] = prev_qb[k]
-        # the records back into coef (and Q), every row's owed decay settled
+        # the sums back into sq_coef, every row's owed decay settled; a
+        # weight of zero whose decay is a number in [0, 1] (all its inputs
+        # finite, none negative) stays what it is: no decay computed (on
+        # wide hashed data most rows are zeros)
         for c in range(n_features):
-            Wc = <floating *> (R + c * stride)
-            bq = <double *> (R + c * stride + boff)
             if per_feature:
-                Q[c] = <floating> bq[BOOK_Q]
-            # used by the last update (or no decay): owes nothing
-            if alpha == 0 or t_pass == 0 or bq[BOOK_T] == t_pass:
-                for k in range(n_rows):
-                    W[c * n_rows + k] = Wc[k]
+                Q[c] = <floating> bk[c].q
+            lt = <int> bk[c].t
+            if alpha == 0 or t_pass == 0 or lt == t_pass:  # owes nothing
                 continue
-            n_skip = t_pass - <long long> bq[BOOK_T]
+            Wc = &W[c * n_rows]
+            n_skip = t_pass - lt
+            gap = step_sum - step_sums[lt]
+            bounded_gap = bounded and 0 <= gap < INFINITY
             if per_feature:
-                decay = _owed_decay(bq[BOOK_Q], alpha, n_skip,
-                                    step_sum - bq[BOOK_SUM])
+                if bounded_gap and 0 <= bk[c].q < INFINITY:
+                    zero_row = True
+                    for k in range(n_rows):
+                        if Wc[k] != 0:
+                            zero_row = False
+                            break
+                    if zero_row:
+                        continue
+                decay = _owed_decay(bk[c].q, alpha, n_skip, gap)
+                for k in range(n_rows):
+                    Wc[k] = <floating> (Wc[k] * decay)
+                continue
             for k in range(n_rows):
-                if not per_feature:
-                    decay = _owed_decay(Q[c * n_rows + k], alpha, n_skip,
-                                        step_sum - bq[BOOK_SUM])
-                W[c * n_rows + k] = <floating> (Wc[k] * decay)
+                if (Wc[k] == 0 and bounded_gap
+                        and 0 <= Q[c * n_rows + k] < INFINITY):
+                    continue
+                decay = _owed_decay(Q[c * n_rows + k], alpha, n_skip, gap)
+                Wc[k] = <floating> (Wc[k] * decay)
     return status, u, rows_done, total, samples
