@@ -149,6 +149,7 @@ def exp_neg(floating[::1] a):
 #: Features whose model rows (the AdaGrad pass: records) a sweep over a sparse
 #: batch's columns requests ahead of their use.
 cdef Py_ssize_t PREFETCH = 16
+cdef Py_ssize_t CHUNK = 8  # columns whose rates the sparse AdaGrad pass takes together
 cdef Py_ssize_t PREFETCH_ROWS = 4  # rows of a dense batch read ahead
 
 
@@ -1771,7 +1772,12 @@ def sparse_adagrad_pass(
     start_arr = np.empty(max_cols + 1, dtype=np.int64)
     ent_off_arr = np.empty(max(max_nnz, 1), dtype=np.int32)
     ent_x_arr = np.empty(max(max_nnz, 1), dtype=dtype)
-    g_arr = np.empty(n_rows, dtype=dtype)  # one column's gradient
+    # a chunk of columns' gradients, sums of their squares, rates and prox
+    # factors
+    gch_arr = np.empty(CHUNK * n_rows, dtype=dtype)
+    gq_arr = np.empty(CHUNK, dtype=np.float64)
+    rfs_arr = np.empty(CHUNK, dtype=dtype)
+    dps_arr = np.empty(CHUNK, dtype=dtype)
     bitmap_arr = np.zeros(n_words, dtype=np.uint64)
     # The weights are updated in place in coef (a feature's are contiguous,
     # Fortran order). A feature's book (16 bytes, four to a cache line) holds
@@ -1800,7 +1806,14 @@ def sparse_adagrad_pass(
     cdef int[::1] ent_off = ent_off_arr
     cdef Py_ssize_t nz
     cdef floating[::1] ent_x = ent_x_arr
-    cdef floating[::1] g = g_arr
+    cdef floating[::1] gch_v = gch_arr
+    cdef floating *gch = &gch_v[0]
+    cdef floating *gc
+    cdef double[::1] gq = gq_arr
+    cdef floating[::1] rfs = rfs_arr
+    cdef floating[::1] dps = dps_arr
+    cdef Py_ssize_t p0, p1
+    cdef floating qf
     cdef unsigned long long[::1] bitmap = bitmap_arr
     cdef floating[::1] prev_b = prev_b_arr
     cdef floating[::1] prev_qb = prev_qb_arr
@@ -1818,7 +1831,7 @@ def sparse_adagrad_pass(
     cdef floating *Srow
     cdef floating *Dc
     cdef Py_ssize_t e, pp
-    cdef floating rf, df
+    cdef floating df
 
     sq_norm = _sum_sq(W, n_rows * n_features)
     with nogil:
@@ -1924,36 +1937,51 @@ def sparse_adagrad_pass(
             # a second sweep: each column's gradient (its entries times the
             # score derivatives), its sums, its new weights into W
             new_sq = 0.0
-            for p in range(n_cols):
-                if p + PREFETCH < n_cols:  # the rows to write, out of cache by now
-                    c = cols[p + PREFETCH]
-                    _prefetch_span(<char *> &W[c * n_rows], row_bytes)
-                    __builtin_prefetch(&bk[c])
-                c = cols[p]
-                Wc = &W[c * n_rows]
-                g_sq = _gather_col(&g[0], &S[0, 0], &ent_off[0], &ent_x[0],
-                                   start[p], start[p + 1], n_rows)
-                if per_feature:  # G += the mean over classes of g**2
-                    bk[c].q = <floating> (Qp[p] + g_sq / n_rows)
-                    rate = step / (sqrt(bk[c].q) + ADAGRAD_EPS)
-                    rf = <floating> rate
-                    df = <floating> (1.0 / (1 + alpha * rate))  # the L2 prox
-                    # V as gathered, decayed, stepped (the row in coef is
-                    # still the V gathered: no read of the restore point)
-                    new_sq += _prox_step(Wc, dfs[p], rf, &g[0], df, n_rows)
-                else:
-                    Dc = &Wd[p * n_rows]
-                    for k in range(n_rows):
-                        q = Qp[p * n_rows + k] + <double> g[k] * g[k]
-                        Q[c * n_rows + k] = <floating> q
-                        rate = step / (sqrt(<floating> q) + ADAGRAD_EPS)
-                        nv = Dc[k] - rate * g[k]
-                        if alpha != 0:
-                            nv = nv / (1 + alpha * rate)
-                        Wc[k] = <floating> nv
-                        new_sq += <double> Wc[k] * Wc[k]
-                prev_t[p] = <int> bk[c].t
-                bk[c].t = t_pass
+            p0 = 0
+            while p0 < n_cols:
+                p1 = min(p0 + CHUNK, n_cols)
+                for p in range(p0, p1):  # the chunk's gradients
+                    if p + PREFETCH < n_cols:  # the rows to write, out of cache by now
+                        c = cols[p + PREFETCH]
+                        _prefetch_span(<char *> &W[c * n_rows], row_bytes)
+                        __builtin_prefetch(&bk[c])
+                    gq[p - p0] = _gather_col(&gch[(p - p0) * n_rows], &S[0, 0],
+                                             &ent_off[0], &ent_x[0], start[p],
+                                             start[p + 1], n_rows)
+                if per_feature:
+                    # the chunk's sums and rates (G += the mean over classes
+                    # of g**2), apart: their square roots and divisions, a
+                    # chain per column, overlap
+                    for p in range(p0, p1):
+                        c = cols[p]
+                        qf = <floating> (Qp[p] + gq[p - p0] / n_rows)
+                        bk[c].q = qf
+                        rate = step / (sqrt(qf) + ADAGRAD_EPS)
+                        rfs[p - p0] = <floating> rate
+                        dps[p - p0] = <floating> (1.0 / (1 + alpha * rate))  # the L2 prox
+                for p in range(p0, p1):
+                    c = cols[p]
+                    Wc = &W[c * n_rows]
+                    gc = &gch[(p - p0) * n_rows]
+                    if per_feature:
+                        # V as gathered, decayed, stepped (the row in coef is
+                        # still the V gathered: no read of the restore point)
+                        new_sq += _prox_step(Wc, dfs[p], rfs[p - p0], gc, dps[p - p0],
+                                             n_rows)
+                    else:
+                        Dc = &Wd[p * n_rows]
+                        for k in range(n_rows):
+                            q = Qp[p * n_rows + k] + <double> gc[k] * gc[k]
+                            Q[c * n_rows + k] = <floating> q
+                            rate = step / (sqrt(<floating> q) + ADAGRAD_EPS)
+                            nv = Dc[k] - rate * gc[k]
+                            if alpha != 0:
+                                nv = nv / (1 + alpha * rate)
+                            Wc[k] = <floating> nv
+                            new_sq += <double> Wc[k] * Wc[k]
+                    prev_t[p] = <int> bk[c].t
+                    bk[c].t = t_pass
+                p0 = p1
             sq_norm += new_sq - old_sq
             if fit_intercept:
                 for k in range(n_rows):
