@@ -146,11 +146,11 @@ def exp_neg(floating[::1] a):
         _exp_neg(&a[0], a.shape[0])
 
 
-#: Features whose model rows (the AdaGrad pass: records) a sweep over a sparse
-#: batch's columns requests ahead of their use.
+#: Features whose model rows (and, in the AdaGrad pass, books) a sweep over a
+#: sparse batch's columns requests ahead of their use.
 cdef Py_ssize_t PREFETCH = 16
 cdef Py_ssize_t CHUNK = 8  # columns whose rates the sparse AdaGrad pass takes together
-cdef Py_ssize_t PREFETCH_ROWS = 4  # rows of a dense batch read ahead
+cdef Py_ssize_t PREFETCH_ROWS = 4  # rows of a batch read ahead (dense, or CSR)
 
 
 cdef inline void _gemm(char transa, char transb, int m, int n, int k,
@@ -1273,6 +1273,75 @@ cdef struct Book:  # a feature's, in sparse_adagrad_pass
     long long t
 
 
+cdef Py_ssize_t _entries_by_column(
+        const floating *data, const index_t *indices, const index_t *indptr,
+        const long long *brows, Py_ssize_t n_b, Py_ssize_t n_rows, int n_digits,
+        int digit_bits, unsigned long long *keys, unsigned long long *tmp,
+        Py_ssize_t *hist, int *row_off, floating *row_x, long long *cols,
+        long long *start, int *ent_off, floating *ent_x) noexcept nogil:
+    """The entries of a batch of CSR rows grouped by column, into ``ent_off``
+    (the offset ``i * n_rows`` of the entry's row of scores) and ``ent_x``;
+    the sorted distinct columns into ``cols`` (returns how many), those of
+    ``cols[p]`` being ``start[p]:start[p + 1]``.
+
+    A stable least-significant-digit radix sort of ``column << 32 | entry``
+    keys (``n_digits`` digits of ``digit_bits`` bits cover the columns): a
+    column's entries stay in the order of the rows, then of the row's
+    entries. All its arrays are the size of the batch (``hist``: ``2 **
+    digit_bits``), none the width of the data: a counting sort by column
+    read and wrote a per-feature array at random three times per entry.
+    """
+    cdef Py_ssize_t i, p, e, n = 0, n_cols = 0, n_bins = (<Py_ssize_t> 1) << digit_bits
+    cdef Py_ssize_t acc, h
+    cdef int d, shift
+    cdef unsigned long long key, mask = <unsigned long long> (n_bins - 1)
+    cdef unsigned long long *src = keys
+    cdef unsigned long long *dst = tmp
+    cdef unsigned long long *sw
+    cdef long long c, prev = -1
+    for i in range(n_b):
+        if i + PREFETCH_ROWS < n_b:  # rows at random places: ask early
+            e = indptr[brows[i + PREFETCH_ROWS]]
+            h = indptr[brows[i + PREFETCH_ROWS] + 1] - e
+            _prefetch_span(<const char *> &indices[e], h * <Py_ssize_t> sizeof(index_t))
+            _prefetch_span(<const char *> &data[e], h * <Py_ssize_t> sizeof(floating))
+        for e in range(indptr[brows[i]], indptr[brows[i] + 1]):
+            keys[n] = ((<unsigned long long> indices[e]) << 32) | <unsigned long long> n
+            row_off[n] = <int> (i * n_rows)
+            row_x[n] = data[e]
+            n += 1
+    for d in range(n_digits):
+        shift = 32 + d * digit_bits
+        memset(hist, 0, n_bins * sizeof(Py_ssize_t))
+        for p in range(n):
+            hist[(src[p] >> shift) & mask] += 1
+        acc = 0
+        for h in range(n_bins):
+            acc += hist[h]
+            hist[h] = acc - hist[h]
+        for p in range(n):
+            key = src[p]
+            h = <Py_ssize_t> ((key >> shift) & mask)
+            dst[hist[h]] = key
+            hist[h] += 1
+        sw = src
+        src = dst
+        dst = sw
+    for p in range(n):
+        key = src[p]
+        c = <long long> (key >> 32)
+        e = <Py_ssize_t> (key & 0xFFFFFFFFULL)
+        if c != prev:
+            cols[n_cols] = c
+            start[n_cols] = p
+            n_cols += 1
+            prev = c
+        ent_off[p] = row_off[e]
+        ent_x[p] = row_x[e]
+    start[n_cols] = n
+    return n_cols
+
+
 cdef void _settle_average(floating *A, const floating *V, Py_ssize_t size,
                           double c, double d) noexcept nogil:
     """``A <- c * A + d * V``: the lazy average written out (``c = 1, d = 0``
@@ -1722,7 +1791,7 @@ def sparse_adagrad_pass(
     cdef Py_ssize_t n_features = coef.shape[1], n_rows = coef.shape[0]
     cdef Py_ssize_t n_batches = starts.shape[0], bi, i, j, k, p, n_b, n_cols
     cdef Py_ssize_t u = 0, rows_done = 0, samples = 0, max_b = 0, max_nnz = 0
-    cdef Py_ssize_t max_cols, n_prev = 0, n_words = (n_features + 63) // 64
+    cdef Py_ssize_t max_cols, n_prev = 0
     cdef long long c, n_skip
     cdef int t_pass = 0, lt
     cdef int status = 0
@@ -1762,23 +1831,32 @@ def sparse_adagrad_pass(
     blocks = np.empty((2 if per_feature else 3, max_cols, n_rows), dtype=dtype)
     qblocks = np.empty((2, max_cols, qs), dtype=dtype)
     dfs_arr = np.empty(max_cols, dtype=dtype)
-    cols_big = np.empty(max(max_nnz, 1), dtype=np.int64)
+    cols_big = np.empty(max_cols, dtype=np.int64)
     prev_cols_arr = np.empty(max_cols, dtype=np.int64)
     prev_t_arr = np.empty(max_cols, dtype=np.int32)
-    place_arr = np.zeros(n_features, dtype=np.int32)  # per feature: a count
-    # the batch's entries grouped by column (a counting sort): those of block
-    # column p are ent_off / ent_x[start[p]:start[p + 1]] (ent_off: the
+    # the batch's entries grouped by column (_entries_by_column): those of
+    # block column p are ent_off / ent_x[start[p]:start[p + 1]] (ent_off: the
     # offset of the entry's row of scores in S)
     start_arr = np.empty(max_cols + 1, dtype=np.int64)
     ent_off_arr = np.empty(max(max_nnz, 1), dtype=np.int32)
     ent_x_arr = np.empty(max(max_nnz, 1), dtype=dtype)
+    row_off_arr = np.empty(max(max_nnz, 1), dtype=np.int32)
+    row_x_arr = np.empty(max(max_nnz, 1), dtype=dtype)
+    keys_arr = np.empty((2, max(max_nnz, 1)), dtype=np.uint64)
+    # digits of at most 11 bits, as few as cover the columns
+    cdef int col_bits = 0, n_digits, digit_bits = 1
+    while (<Py_ssize_t> 1) << col_bits < n_features:
+        col_bits += 1
+    n_digits = (col_bits + 10) // 11
+    if n_digits:
+        digit_bits = (col_bits + n_digits - 1) // n_digits
+    hist_arr = np.empty(1 << digit_bits, dtype=np.intp)
     # a chunk of columns' gradients, sums of their squares, rates and prox
     # factors
     gch_arr = np.empty(CHUNK * n_rows, dtype=dtype)
     gq_arr = np.empty(CHUNK, dtype=np.float64)
     rfs_arr = np.empty(CHUNK, dtype=dtype)
     dps_arr = np.empty(CHUNK, dtype=dtype)
-    bitmap_arr = np.zeros(n_words, dtype=np.uint64)
     # The weights are updated in place in coef (a feature's are contiguous,
     # Fortran order). A feature's book (16 bytes, four to a cache line) holds
     # the number of the update of this pass that last used it (0: none) and,
@@ -1796,7 +1874,10 @@ def sparse_adagrad_pass(
     cdef long long[::1] cols_v = cols_big
     cdef long long[::1] prev_cols = prev_cols_arr
     cdef int[::1] prev_t = prev_t_arr
-    cdef int[::1] place = place_arr
+    cdef int[::1] row_off = row_off_arr
+    cdef floating[::1] row_x = row_x_arr
+    cdef unsigned long long[:, ::1] keys = keys_arr
+    cdef Py_ssize_t[::1] hist = hist_arr
     cdef double[::1] book_v = book_arr
     cdef Book *bk = <Book *> &book_v[0]
     cdef bint zero_row, bounded = alpha > 0 and isfinite(alpha)
@@ -1804,7 +1885,6 @@ def sparse_adagrad_pass(
     cdef double *step_sums = &step_sums_v[0]
     cdef long long[::1] start = start_arr
     cdef int[::1] ent_off = ent_off_arr
-    cdef Py_ssize_t nz
     cdef floating[::1] ent_x = ent_x_arr
     cdef floating[::1] gch_v = gch_arr
     cdef floating *gch = &gch_v[0]
@@ -1814,7 +1894,6 @@ def sparse_adagrad_pass(
     cdef floating[::1] dps = dps_arr
     cdef Py_ssize_t p0, p1
     cdef floating qf
-    cdef unsigned long long[::1] bitmap = bitmap_arr
     cdef floating[::1] prev_b = prev_b_arr
     cdef floating[::1] prev_qb = prev_qb_arr
     cdef double[::1] gb = gb_arr
@@ -1830,7 +1909,6 @@ def sparse_adagrad_pass(
     cdef floating *Wc
     cdef floating *Srow
     cdef floating *Dc
-    cdef Py_ssize_t e, pp
     cdef floating df
 
     sq_norm = _sum_sq(W, n_rows * n_features)
@@ -1842,27 +1920,10 @@ def sparse_adagrad_pass(
             n_b = stops[bi] - starts[bi]
             brows = &rows[starts[bi]]
             sw_sum = <double> n_b  # unbiased: see dense_pass
-            # the entries by column (a counting sort): counted per feature
-            # with the columns, their block's ranges, then placed, each
-            # feature's count standing for where its next entry goes
-            n_cols = _batch_columns(&indices[0], &indptr[0], brows, n_b,
-                                    &bitmap[0], n_words, cols, &place[0])
-            nz = 0
-            for p in range(n_cols):
-                c = cols[p]
-                start[p] = nz
-                nz += place[c]
-                place[c] = <int> start[p]
-            start[n_cols] = nz
-            for i in range(n_b):
-                j = brows[i]
-                for e in range(indptr[j], indptr[j + 1]):
-                    pp = place[indices[e]]
-                    place[indices[e]] = <int> (pp + 1)
-                    ent_off[pp] = <int> (i * n_rows)
-                    ent_x[pp] = data[e]
-            for p in range(n_cols):  # place is all 0 again between batches
-                place[cols[p]] = 0
+            n_cols = _entries_by_column(
+                &data[0], &indices[0], &indptr[0], brows, n_b, n_rows, n_digits,
+                digit_bits, &keys[0, 0], &keys[1, 0], &hist[0], &row_off[0],
+                &row_x[0], cols, &start[0], &ent_off[0], &ent_x[0])
             # one sweep over the columns, in address order: gather V and G
             # (the restore point), the decayed weights, and their products
             # with the entries into the scores (rows of S: a few KiB)
