@@ -42,9 +42,11 @@ from ._classes import LinearSVMSGD, SoftmaxSGD
 DATASETS = ("digits", "synthetic")
 
 #: The grids searched on the validation split, full run and ``--quick`` run.
+#: Under the default ``learning_rate="auto"``, ``eta0`` is the step in units
+#: of the size the data's weights need (default 1.5).
 GRIDS = {
-    False: {"eta0": [0.001, 0.01, 0.1, 1.0], "alpha": [1e-5, 1e-4, 1e-3, 1e-2]},
-    True: {"eta0": [0.01, 0.1, 1.0], "alpha": [1e-4, 1e-3, 1e-2]},
+    False: {"eta0": [0.2, 0.5, 1.5, 4.5], "alpha": [1e-5, 1e-4, 1e-3, 1e-2]},
+    True: {"eta0": [0.5, 1.5, 4.5], "alpha": [1e-4, 1e-3, 1e-2]},
 }
 
 #: The step sizes of the sweep (the notes' table of one gradient step each).
