@@ -613,7 +613,14 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
             self._warn_penalty_scale(state.row_scale)
         if self._auto() and state.weight_scale is None:
             state.weight_scale = weight_scale(
-                X, y_ind, sw, state.coef.shape[0], state.row_scale, rows, gather
+                X,
+                y_ind,
+                sw,
+                state.coef.shape[0],
+                state.row_scale,
+                rows,
+                gather,
+                alpha=self._effective_alpha(),
             )
         return state.row_scale
 
@@ -1022,7 +1029,9 @@ def row_scale(X, sample_weight, rows=None, gather=None):
     return scale if math.isfinite(scale) and scale > 0 else 1.0
 
 
-def weight_scale(X, y_ind, sample_weight, n_rows, scale, rows=None, gather=None):
+def weight_scale(
+    X, y_ind, sample_weight, n_rows, scale, rows=None, gather=None, alpha=0.0
+):
     """How large the weights must be, in units of the scaled features ``X / s``.
 
     AdaGrad's step is best about as large as the solution's weights (Duchi,
@@ -1038,8 +1047,12 @@ def weight_scale(X, y_ind, sample_weight, n_rows, scale, rows=None, gather=None)
     It reads at most :data:`WEIGHT_SAMPLE_ROWS` evenly spaced rows; rows of
     zero weight are left out. Multiplying ``X`` by a constant leaves it
     unchanged (given ``scale``, the rows' RMS norm of :func:`row_scale`).
-    When the data cannot tell (fewer than two classes present, no margin),
-    it is :data:`DEFAULT_WEIGHT_SCALE`; it is clipped to
+    With an L2/L1 penalty ``alpha`` strong for this scale (``alpha / s**2``
+    near the classes' spread), the weights stay near ``-gradient / alpha``
+    and are smaller: the estimate is then at most the means' spread over
+    ``n_classes * alpha / s**2`` (the gradient at zero weights over the
+    penalty). When the data cannot tell (fewer than two classes present, no
+    margin), it is :data:`DEFAULT_WEIGHT_SCALE`; it is clipped to
     :data:`WEIGHT_SCALE_RANGE`.
 
     Parameters
@@ -1056,6 +1069,8 @@ def weight_scale(X, y_ind, sample_weight, n_rows, scale, rows=None, gather=None)
         The training rows (indices into ``X``); all when None.
     gather : callable or None
         ``gather(X, idx, None)`` reads rows of a file-backed array.
+    alpha : float, default=0.0
+        The penalty's strength on ``X`` (0: no penalty).
 
     Returns
     -------
@@ -1098,8 +1113,13 @@ def weight_scale(X, y_ind, sample_weight, n_rows, scale, rows=None, gather=None)
         weights = means - means.mean(axis=0)
     occur = np.any(means != 0, axis=0)  # features that occur in the rows read
     n_weights = max(int(occur.sum()) * (weights.size // means.shape[1]), 1)
-    value = math.sqrt(float(np.vdot(weights, weights)) / n_weights)
-    value /= median
+    spread = math.sqrt(float(np.vdot(weights, weights)) / n_weights)
+    value = spread / median
+    if alpha > 0:
+        # Where the penalty dominates, the weights stay near -gradient /
+        # alpha (on X / s, alpha / s**2), and the gradient at zero weights
+        # is about the means' spread over the number of classes.
+        value = min(value, spread * scale**2 / (present.size * alpha))
     if not (value > 0 and math.isfinite(value)):
         return DEFAULT_WEIGHT_SCALE
     return float(min(max(value, WEIGHT_SCALE_RANGE[0]), WEIGHT_SCALE_RANGE[1]))

@@ -282,6 +282,7 @@ class ParallelSGD(ClassifierMixin, BaseEstimator):
                 est.classes_,
                 est.coef_.shape[0],
                 row_size,
+                est._effective_alpha(),
             ).result()
         batches = [_n_batches(n, est.batch_size) for n in sizes]
         local_params, plateau = est._parallel_start(sum(batches), row_size, size)
@@ -591,10 +592,10 @@ def _sq_rows(X):
     return row_scale(X, np.ones(n)) ** 2 * n, n
 
 
-def _part_weight_scale(X, y, classes, n_rows, scale):
+def _part_weight_scale(X, y, classes, n_rows, scale, alpha):
     """:func:`~sklearn_linsgd._base.weight_scale` of one partition."""
     y_ind = np.searchsorted(classes, np.asarray(y))
-    return weight_scale(X, y_ind, np.ones(X.shape[0]), n_rows, scale)
+    return weight_scale(X, y_ind, np.ones(X.shape[0]), n_rows, scale, alpha=alpha)
 
 
 def _local_pass(est, X, y, classes, t_start, seen_start):

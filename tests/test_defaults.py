@@ -132,7 +132,7 @@ def test_row_scale_is_the_weighted_rms_row_norm():
     assert row_scale(np.zeros((3, 2)), np.ones(3)) == 1.0
 
 
-def _naive_weight_scale(X, y, w, binary):
+def _naive_weight_scale(X, y, w, binary, alpha=0.0):
     """weight_scale by loops over rows and classes (dense X, scale 1)."""
     classes = sorted(set(y.tolist()))
     means = []
@@ -155,7 +155,10 @@ def _naive_weight_scale(X, y, w, binary):
         weights = [m - centre for m in means]
     occur = [j for j in range(X.shape[1]) if any(m[j] != 0 for m in means)]
     squares = [wk[j] ** 2 for wk in weights for j in occur]
-    return np.sqrt(sum(squares) / len(squares)) / median
+    spread = np.sqrt(sum(squares) / len(squares))
+    if alpha:  # the penalty's cap: the gradient at zero over alpha
+        return min(spread / median, spread / (len(classes) * alpha))
+    return spread / median
 
 
 @pytest.mark.parametrize("n_classes", [2, 3, 5])
@@ -186,6 +189,27 @@ def test_weight_scale_is_the_scaled_nearest_centroid_size(n_classes):
     assert weight_scale(X, y, w0, n_rows, 1.0) == pytest.approx(
         weight_scale(X, y, w, n_rows, 1.0, rows), rel=1e-10
     )
+
+
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_weight_scale_is_capped_by_a_dominant_penalty(n_classes):
+    rng = np.random.default_rng(n_classes)
+    X = rng.normal(size=(80, 5)) + 2.0
+    y = rng.integers(0, n_classes, 80)
+    X[np.arange(80), y] += 1.0
+    w = np.ones(80)
+    n_rows = 1 if n_classes == 2 else n_classes
+    free = weight_scale(X, y, w, n_rows, 1.0)
+    for alpha in (1e-4, 1e-2, 1.0):
+        expected = _naive_weight_scale(X, y, w, n_rows == 1, alpha=alpha)
+        got = weight_scale(X, y, w, n_rows, 1.0, alpha=alpha)
+        assert got == pytest.approx(expected, rel=1e-10)
+        assert got <= free
+        # on X * c the penalty alpha acts as alpha / c**2 does on X
+        scaled = weight_scale(X * 1e-2, y, w, n_rows, 1e-2, alpha=alpha * 1e-4)
+        assert scaled == pytest.approx(got, rel=1e-10)
+    assert weight_scale(X, y, w, n_rows, 1.0, alpha=1e-4) == free  # weak: no cap
+    assert weight_scale(X, y, w, n_rows, 1.0, alpha=100.0) < free / 10
 
 
 def test_weight_scale_falls_back_when_the_data_cannot_tell():
