@@ -18,7 +18,7 @@ own:
     check is skipped (``sklearn.config_context(assume_finite=True)``) and
     replaced by a check of every gathered batch, and the pages of the memmap
     are released (``madvise(MADV_DONTNEED)``) every ``--release-every``
-    batches. Implemented here by wrapping ``_sgd.gather_rows``. Also run with
+    batches. Implemented here by wrapping ``_reference.gather_rows``. Also run with
     ``shuffle="batches"`` (contiguous batches in a random order).
 ``fit(memmap), batch-wise check + preadv batches (prototype B)``
     The other prototype: the rows of each batch are copied from the file with
@@ -161,10 +161,10 @@ def _estimator():
 
 def _prototype_release(release_every):
     """Wrap the core's batch gathering: batch-wise finiteness check + page release."""
-    from sklearn_linsgd import _sgd
+    from sklearn_linsgd import _reference
     from sklearn_linsgd.streaming import release_pages
 
-    original = _sgd.gather_rows
+    original = _reference.gather_rows
     counter = [0]
 
     def gather_rows(X, idx, buffer=None):
@@ -177,7 +177,7 @@ def _prototype_release(release_every):
             release_pages(X)
         return Xb
 
-    _sgd.gather_rows = gather_rows
+    _reference.gather_rows = gather_rows
 
 
 class MemmapRowReader:
@@ -226,9 +226,9 @@ class MemmapRowReader:
 
 def _prototype_pread():
     """Wrap the core's batch gathering: memmap batches read by ``preadv``."""
-    from sklearn_linsgd import _sgd
+    from sklearn_linsgd import _reference
 
-    original = _sgd.gather_rows
+    original = _reference.gather_rows
     readers = {}
 
     def gather_rows(X, idx, buffer=None):
@@ -250,7 +250,7 @@ def _prototype_pread():
                 raise ValueError("Input X contains NaN or infinity.")
         return out
 
-    _sgd.gather_rows = gather_rows
+    _reference.gather_rows = gather_rows
 
 
 def run_variant(variant, directory, slice_fraction, release_every):

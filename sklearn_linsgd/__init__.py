@@ -3,7 +3,7 @@
 from . import schedules
 from ._base import PenaltyScaleWarning
 from ._classes import LinearSVMSGD, SoftmaxSGD
-from ._sgd import DivergenceError
+from ._state import DivergenceError
 
 __version__ = "0.1.0"
 

@@ -31,7 +31,7 @@ from sklearn.utils.validation import (
 )
 from threadpoolctl import ThreadpoolController
 
-from . import _memmap, _sgd, schedules
+from . import _memmap, _sgd, _state, schedules
 from ._compiled import RowBatches, batch_bounds, permutation
 from ._losses import decision_scores, penalty_subgradient, penalty_value
 
@@ -141,13 +141,13 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
         # (pickle, joblib, and skops, which then trusts no class of ours
         # beyond the estimator's); __setstate__ makes the SGDState again.
         state = super().__getstate__()
-        if isinstance(state.get("_opt_state"), _sgd.SGDState):
+        if isinstance(state.get("_opt_state"), _state.SGDState):
             state = dict(state, _opt_state=state["_opt_state"].as_dict())
         return state
 
     def __setstate__(self, state):
         if isinstance(state.get("_opt_state"), dict):
-            opt = _sgd.SGDState(**state["_opt_state"])
+            opt = _state.SGDState(**state["_opt_state"])
             state = dict(state, _opt_state=opt)
         super().__setstate__(state)
 
@@ -365,7 +365,7 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
             start = None
         else:
             start = max(int(average), 1)
-        return _sgd.UpdateConfig(
+        return _state.UpdateConfig(
             alpha=self._effective_alpha(),
             l1_ratio=self._l1_ratio(),
             fit_intercept=bool(self.fit_intercept),
@@ -571,7 +571,7 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
         n_rows, n_features = self._n_rows(classes.size), X.shape[1]
         if not (self.warm_start and hasattr(self, "_opt_state")):
             zeros = np.zeros((n_rows, n_features), dtype=X.dtype)
-            return _sgd.init_state(zeros, zeros[:, 0], momentum=self.momentum)
+            return _state.init_state(zeros, zeros[:, 0], momentum=self.momentum)
         if getattr(self, "coef_", np.empty(0)).shape != (n_rows, n_features) or (
             not np.array_equal(self.classes_, classes)
         ):
@@ -584,7 +584,7 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
         prev = self._opt_state
         # init_state copies (to the data's dtype): one model more, then the
         # previous state is replaced
-        return _sgd.init_state(
+        return _state.init_state(
             prev.coef.astype(X.dtype, copy=False),
             prev.intercept.astype(X.dtype, copy=False),
             momentum=self.momentum,
@@ -727,7 +727,7 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
             self.classes_ = classes
             n_rows = self._n_rows(classes.size)
             zeros = np.zeros((n_rows, X.shape[1]), dtype=X.dtype)
-            state = _sgd.init_state(zeros, zeros[:, 0], momentum=self.momentum)
+            state = _state.init_state(zeros, zeros[:, 0], momentum=self.momentum)
             state.plateau = None
             self._store(state)
             self.loss_curve_ = []
@@ -809,7 +809,7 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
             coef, intercept, X, y_ind, sw, return_grad=False
         ) + penalty_value(coef, self._effective_alpha(), self._l1_ratio())
         state.progress = state.progress - (objective - after)
-        _sgd.plateau_step(state, plateau, state.progress)
+        _state.plateau_step(state, plateau, state.progress)
 
     # ------------------------------------------- ParallelSGD's entry points
     # ParallelSGD (dask.py) trains copies of a fitted estimator on partitions
@@ -827,7 +827,7 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
         """
         coef = self._opt_state.coef
         zeros = np.zeros_like(coef)
-        state = _sgd.init_state(zeros, zeros[:, 0], momentum=self.momentum)
+        state = _state.init_state(zeros, zeros[:, 0], momentum=self.momentum)
         state.plateau = None
         if row_scale is not None:
             state.row_scale = row_scale
@@ -859,9 +859,9 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
     def _parallel_pass(self, X, y, classes, t_start, seen_start):
         """One ``partial_fit`` pass from the given counters; returns what
         :meth:`_parallel_mix` combines, and the pass's objective."""
-        _sgd.start_counters(self._opt_state, t_start, seen_start)
+        _state.start_counters(self._opt_state, t_start, seen_start)
         self.partial_fit(X, y, classes=classes)
-        result = _sgd.partition_result(self._opt_state, t_start, seen_start)
+        result = _state.partition_result(self._opt_state, t_start, seen_start)
         result["objective"] = float(self.loss_curve_[-1])
         return result
 
@@ -869,9 +869,9 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
         """Mix the partitions' results into this estimator's state; feed the
         round ``objective`` to the plateau rule (when finite)."""
         state = self._opt_state
-        _sgd.mix_states(state, results, weights)
+        _state.mix_states(state, results, weights)
         if plateau is not None and np.isfinite(objective):
-            _sgd.plateau_step(state, plateau, objective)
+            _state.plateau_step(state, plateau, objective)
         self._store(state)
 
     def objective(self, X, y, sample_weight=None):

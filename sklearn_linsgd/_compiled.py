@@ -346,7 +346,7 @@ def _sparse(state, X, y, sample_weight, batches, kind, schedule, config):
         intercept,
     )
     options = (kind[0], kind[1], float(config.alpha), bool(config.fit_intercept))
-    if config.adagrad:  # sums allocated by _sgd.adagrad_sums, in Fortran order
+    if config.adagrad:  # sums allocated by _state.adagrad_sums, in Fortran order
         out = _fast.sparse_adagrad_pass(
             *args,
             _kernel_sq(state.sq_grad_coef),

@@ -102,7 +102,7 @@ class FileRows:
         return rows
 
     def gather(self, X, idx, buffer):
-        """``_sgd.gather_rows`` for the file: ``X`` is ignored."""
+        """``_reference.gather_rows`` for the file: ``X`` is ignored."""
         if buffer is None:
             n_rows = (
                 len(range(*idx.indices(self.shape[0])))

@@ -17,6 +17,8 @@ from sklearn_linsgd import (
     LinearSVMSGD,
     SoftmaxSGD,
     _compiled,
+    _reference,
+    _state,
     schedules,
 )
 from sklearn_linsgd import _sgd as sgd_module
@@ -281,11 +283,9 @@ def test_plain_callable_schedule_runs_the_reference_loop():
         calls.append(t)
         return 0.05
 
-    state = sgd_module.init_state(np.zeros((3, X.shape[1])), np.zeros(3))
+    state = _state.init_state(np.zeros((3, X.shape[1])), np.zeros(3))
     args = (state, X, y, np.ones(X.shape[0]), [np.arange(10)])
-    kwargs = dict(
-        loss_grad=log_loss(), schedule=plain, config=sgd_module.UpdateConfig()
-    )
+    kwargs = dict(loss_grad=log_loss(), schedule=plain, config=_state.UpdateConfig())
     assert _compiled.compiled_pass(*args, **kwargs) is None
     assert calls == []
     kwargs["schedule"] = schedules.Constant(0.05)
@@ -486,7 +486,7 @@ def test_sparse_kernels_float32(cls, options, n_classes, monkeypatch):
 
 def test_owed_decay_series_matches_the_library_form():
     # both branches of the kernel's owed decay (series for small z, exp/log1p
-    # otherwise) against _sgd._pending_decay, including the branch edges
+    # otherwise) against _reference._pending_decay, including the branch edges
     from sklearn_linsgd import _fast
 
     rng = np.random.default_rng(0)
@@ -496,7 +496,7 @@ def test_owed_decay_series_matches_the_library_form():
     step_sum = n_skipped * 10.0 ** rng.uniform(-3, 1, n)
     for alpha in [1e-8, 1e-5, 1e-2]:
         got = _fast.owed_decay(sq, alpha, n_skipped, step_sum)
-        want = sgd_module._pending_decay(sq, alpha, n_skipped, step_sum)
+        want = _reference._pending_decay(sq, alpha, n_skipped, step_sum)
         # (exp of large exponents amplifies rounding: |y| * 1e-16 relative)
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
         z = alpha * (step_sum / np.maximum(n_skipped, 1)) / (np.sqrt(sq) + 1e-8)

@@ -11,7 +11,7 @@ import pytest
 import scipy.sparse as sp
 from scipy.optimize import minimize
 
-from sklearn_linsgd import LinearSVMSGD, SoftmaxSGD, _compiled, _sgd
+from sklearn_linsgd import LinearSVMSGD, SoftmaxSGD, _compiled, _sgd, _state
 from sklearn_linsgd._losses import hinge_loss, log_loss, log_loss_grad
 from sklearn_linsgd.schedules import Constant
 
@@ -51,12 +51,12 @@ def test_mean_of_an_epochs_batch_gradients_is_the_full_gradient(
     coef0 = 0.1 * rng.normal(size=(n_rows, X.shape[1]))
     intercept0 = 0.1 * rng.normal(size=n_rows)
     alpha, step = 0.01, 1.0
-    config = _sgd.UpdateConfig(alpha=alpha)
+    config = _state.UpdateConfig(alpha=alpha)
     weights = _sgd.normalise_weights(sw)
 
     grads_coef, grads_intercept = [], []
     for batch in batches:  # each batch's step from the same point
-        state = _sgd.init_state(coef0, intercept0)
+        state = _state.init_state(coef0, intercept0)
         _sgd.sgd_pass(
             state,
             Xf,
