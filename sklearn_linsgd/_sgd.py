@@ -128,19 +128,11 @@ def sgd_pass(
             raise _divergence(epoch, state.last_step, state)
         return total / rows_done if rows_done else float("nan")
     if _lazy_sparse_ok(X, config):
-        lazy_pass = _sgd_pass_lazy_adagrad if config.adagrad else _sgd_pass_lazy_sparse
-        return lazy_pass(
-            state,
-            X,
-            y,
-            sample_weight,
-            batches,
-            loss_grad=loss_grad,
-            schedule=schedule,
-            config=config,
-            epoch=epoch,
-        )
-    return generic_pass(
+        run = _sgd_pass_lazy_adagrad if config.adagrad else _sgd_pass_lazy_sparse
+        reads = {}  # CSR rows are sliced, never gathered into a buffer
+    else:
+        run, reads = generic_pass, {"buffer": buffer, "gather": gather}
+    return run(
         state,
         X,
         y,
@@ -150,8 +142,7 @@ def sgd_pass(
         schedule=schedule,
         config=config,
         epoch=epoch,
-        buffer=buffer,
-        gather=gather,
+        **reads,
     )
 
 
