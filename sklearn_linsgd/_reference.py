@@ -386,6 +386,66 @@ class _LazyAverage:
         self.c, self.d = 1.0, 0.0
 
 
+def _lazy_average_step(state, average, cols, delta, scale):
+    """One averaged-SGD step of the lazy pass: the running mean takes in the
+    new iterate (``delta``: the change of the batch's columns of ``V``);
+    allocated, as a :class:`_LazyAverage`, when averaging starts. Returns it."""
+    coef, intercept = state.coef, state.intercept
+    if average is None:
+        state.avg_coef = np.zeros_like(coef, order="F")
+        state.avg_intercept = intercept.copy()
+        average = _LazyAverage(state.avg_coef)
+    state.n_avg += 1
+    rate = 1.0 / state.n_avg
+    if rate == 1.0:
+        average.restart(scale)
+    else:
+        average.update(cols, delta, scale, rate)
+    avg_b = state.avg_intercept
+    avg_b += rate * (intercept - avg_b)
+    if abs(average.d) > RESETTLE * abs(scale):
+        average.settle(coef)
+    return average
+
+
+def _restart_from_zero(coef, cols, prev, average):
+    """The lazy pass's decay wiped ``W`` out: ``V`` restarts from zero, and
+    every column changes, so the restore point becomes all of ``V``. Returns
+    it and the batch's (zero) columns."""
+    if average is not None:
+        average.settle(coef)
+    prev = (slice(None), coef.copy(order="F"), *prev[2:])
+    coef[...] = 0.0
+    return prev, coef[:, cols]
+
+
+def _lazy_last_finite(state, scale, last, y, loss_grad):
+    """Whether the lazy pass's last batch has a finite loss at the
+    parameters ``scale * V``, ``intercept`` it ends with."""
+    idx, cols, Xc, sw = last
+    final = loss_grad(
+        scale * state.coef[:, cols],
+        state.intercept,
+        Xc,
+        y[idx],
+        sw,
+        return_grad=False,
+        denominator=Xc.shape[0],
+    )
+    return bool(np.isfinite(final))
+
+
+def _fold_scale(coef, scale, prev, average):
+    """Fold ``W = scale * V`` back into ``V`` (in place) before ``scale``
+    underflows; returns the restore point in the units of the folded ``V``
+    and ``||V||**2``."""
+    if average is not None:
+        average.settle(coef)
+    coef *= scale
+    cols_p, v_p, b_p, scale_p = prev
+    return (cols_p, v_p * scale, b_p, scale_p / scale), _sq_norm(coef)
+
+
 def _sgd_pass_lazy_sparse(
     state, X, y, sample_weight, batches, *, loss_grad, schedule, config, epoch
 ):
@@ -440,12 +500,8 @@ def _sgd_pass_lazy_sparse(
             prev = (cols, v_cols, intercept.copy(), scale)
             decay = 1.0 - step * alpha
             if decay == 0.0:  # the decay wipes W out: restart V from zero
-                if average is not None:
-                    average.settle(coef)
-                # every column changes: the restore point is all of V
-                prev = (slice(None), coef.copy(order="F"), *prev[2:])
-                coef[...] = 0.0
-                v_cols, scale, sq_norm = coef[:, cols], 1.0, 0.0
+                prev, v_cols = _restart_from_zero(coef, cols, prev, average)
+                scale, sq_norm = 1.0, 0.0
             else:
                 scale *= decay
             new_cols = v_cols - (step / scale) * grad_cols
@@ -457,46 +513,19 @@ def _sgd_pass_lazy_sparse(
             n_rows = Xb.shape[0]
             state.samples_seen += n_rows
             if averaging and state.samples_seen >= config.average_start:
-                if average is None:
-                    state.avg_coef = np.zeros_like(coef, order="F")
-                    state.avg_intercept = intercept.copy()
-                    average = _LazyAverage(state.avg_coef)
-                state.n_avg += 1
-                rate = 1.0 / state.n_avg
-                if rate == 1.0:
-                    average.restart(scale)
-                else:
-                    average.update(cols, new_cols - v_cols, scale, rate)
-                avg_b = state.avg_intercept
-                avg_b += rate * (intercept - avg_b)
-                if abs(average.d) > RESETTLE * abs(scale):
-                    average.settle(coef)
+                average = _lazy_average_step(
+                    state, average, cols, new_cols - v_cols, scale
+                )
             if abs(scale) < 1e-9:  # fold the scale back before it underflows
-                if average is not None:
-                    average.settle(coef)
-                coef *= scale
-                # the restore point, in the units of the folded V
-                cols_p, v_p, b_p, scale_p = prev
-                prev = (cols_p, v_p * scale, b_p, scale_p / scale)
-                scale, sq_norm = 1.0, _sq_norm(coef)
+                prev, sq_norm = _fold_scale(coef, scale, prev, average)
+                scale = 1.0
             total += objective * n_rows
             rows_done += n_rows
             last = (idx, cols, Xc, sw)
-        if last is not None:
-            # the last update on its own batch, as sgd_pass: parameters at
-            # which it is non-finite would fail the next pass's first batch
-            idx, cols, Xc, sw = last
-            final = loss_grad(
-                scale * coef[:, cols],
-                intercept,
-                Xc,
-                y[idx],
-                sw,
-                return_grad=False,
-                denominator=Xc.shape[0],
-            )
-            if not np.isfinite(final):
-                raise restore_and_fail()
+        # the last update on its own batch, as sgd_pass: parameters at which
+        # it is non-finite would fail the next pass's first batch
+        if last is not None and not _lazy_last_finite(state, scale, last, y, loss_grad):
+            raise restore_and_fail()
         # ||W||^2 = scale^2 ||V||^2 (the penalty's) is finite exactly when
         # every entry of W is and their squares do not overflow together
         if not (np.isfinite(scale * scale * sq_norm) and np.isfinite(intercept).all()):
