@@ -36,7 +36,7 @@ from sklearn.model_selection import GridSearchCV, PredefinedSplit, train_test_sp
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_linsgd import DivergenceError, LinearSVMSGD, SoftmaxSGD
+from sklearn_linsgd import LinearSVMSGD, SoftmaxSGD
 from sklearn_linsgd.schedules import (
     Constant,
     CosineDecay,
@@ -433,32 +433,6 @@ def test_l1_gives_exact_zeros_growing_with_alpha(Estimator):
     assert zeros[0] <= zeros[1]
     l2, enet, l1 = (n_zeros(p, 0.1) for p in ("l2", "elasticnet", "l1"))
     assert l2 < enet < l1, (l2, enet, l1)
-
-
-# ----------------------------------------------------------- divergence
-
-
-@pytest.mark.parametrize(
-    "params",
-    [{}, {"momentum": 0.9}, {"momentum": 0.9, "nesterov": True}, {"average": True}],
-    ids=["plain", "momentum", "nesterov", "average"],
-)
-@pytest.mark.parametrize("Estimator", ESTIMATORS)
-def test_divergence_raises_and_keeps_finite_parameters(Estimator, params):
-    X, y = load_digits(return_X_y=True)
-    est = Estimator(learning_rate="constant", eta0=1e10, random_state=0, **params)
-    with pytest.raises(DivergenceError, match=r"epoch \d+") as info:
-        est.fit(X, y)
-    message = str(info.value)
-    assert "step size" in message and "eta0" in message
-    assert np.isfinite(est.coef_).all() and np.isfinite(est.intercept_).all()
-
-    streaming = Estimator(learning_rate="constant", eta0=1e10, **params)
-    with pytest.raises(DivergenceError):
-        for _ in range(50):
-            streaming.partial_fit(X, y, classes=np.arange(10))
-    assert np.isfinite(streaming.coef_).all()
-    assert np.isfinite(streaming.intercept_).all()
 
 
 # -------------------------------------------------------------- verbose
