@@ -168,21 +168,21 @@ def generic_pass(
     return total / rows_done if rows_done else float("nan")
 
 
+def _batch_loss(loss_grad, coef, intercept, Xb, yb, sw):
+    """A batch's data loss, divided by its rows as the passes divide it."""
+    return loss_grad(
+        coef, intercept, Xb, yb, sw, return_grad=False, denominator=Xb.shape[0]
+    )
+
+
 def _check_last_update(state, last, y, loss_grad, config, prev, epoch, step):
     """Check the last update on its own batch: a pass never returns
     parameters whose objective there (penalty included) is non-finite (the
     next pass could not restore anything older, and would diverge whatever
     the step). Restores ``prev`` and raises :class:`DivergenceError`."""
     Xb, idx, sw = last
-    final = loss_grad(
-        state.coef,
-        state.intercept,
-        Xb,
-        y[idx],
-        sw,
-        return_grad=False,
-        denominator=Xb.shape[0],
-    ) + penalty_value(state.coef, config.alpha, config.l1_ratio)
+    final = _batch_loss(loss_grad, state.coef, state.intercept, Xb, y[idx], sw)
+    final += penalty_value(state.coef, config.alpha, config.l1_ratio)
     if not np.isfinite(final):
         np.copyto(state.coef, prev[0])
         np.copyto(state.intercept, prev[1])
@@ -423,16 +423,10 @@ def _lazy_last_finite(state, scale, last, y, loss_grad):
     """Whether the lazy pass's last batch has a finite loss at the
     parameters ``scale * V``, ``intercept`` it ends with."""
     idx, cols, Xc, sw = last
-    final = loss_grad(
-        scale * state.coef[:, cols],
-        state.intercept,
-        Xc,
-        y[idx],
-        sw,
-        return_grad=False,
-        denominator=Xc.shape[0],
+    W_cols = scale * state.coef[:, cols]
+    return bool(
+        np.isfinite(_batch_loss(loss_grad, W_cols, state.intercept, Xc, y[idx], sw))
     )
-    return bool(np.isfinite(final))
 
 
 def _fold_scale(coef, scale, prev, average):

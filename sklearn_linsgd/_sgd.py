@@ -110,18 +110,9 @@ def sgd_pass(
         batches = list(batches)
     if config.adagrad:
         adagrad_sums(state, config)
-    compiled = compiled_pass(
-        state,
-        X,
-        y,
-        sample_weight,
-        batches,
-        loss_grad=loss_grad,
-        schedule=schedule,
-        config=config,
-        buffer=buffer,
-        gather=gather,
-    )
+    rule = {"loss_grad": loss_grad, "schedule": schedule, "config": config}
+    data = (state, X, y, sample_weight, batches)
+    compiled = compiled_pass(*data, **rule, buffer=buffer, gather=gather)
     if compiled is not None:
         status, total, rows_done = compiled
         if status:
@@ -132,18 +123,7 @@ def sgd_pass(
         reads = {}  # CSR rows are sliced, never gathered into a buffer
     else:
         run, reads = generic_pass, {"buffer": buffer, "gather": gather}
-    return run(
-        state,
-        X,
-        y,
-        sample_weight,
-        batches,
-        loss_grad=loss_grad,
-        schedule=schedule,
-        config=config,
-        epoch=epoch,
-        **reads,
-    )
+    return run(*data, **rule, epoch=epoch, **reads)
 
 
 #: An epoch objective this many times the first epoch's counts as divergence,
