@@ -196,8 +196,9 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
         """The data loss at zero weights and intercepts (every score 0): log K
         for the softmax, (K - 1) * margin for the multiclass hinge."""
         n_rows = self._n_rows(self.classes_.size)
-        zeros = np.zeros((n_rows, X.shape[1]), dtype=X.dtype)
-        one = X[:1] if not sp.issparse(X) else X[:1].tocsr()
+        # every score is 0 whatever the row: one row and one column suffice
+        zeros = np.zeros((n_rows, 1), dtype=X.dtype)
+        one = X[:1, :1] if not sp.issparse(X) else X[:1, :1].tocsr()
         loss = self._make_loss_grad()(
             zeros, zeros[:, 0], one, y_ind[:1], np.ones(1), return_grad=False
         )

@@ -15,10 +15,13 @@ from collections.abc import Sequence
 import numpy as np
 
 from ._compiled import compiled_pass
+from ._losses import penalty_value
 from ._reference import (
+    _batch_loss,
     _lazy_sparse_ok,
     _sgd_pass_lazy_adagrad,
     _sgd_pass_lazy_sparse,
+    gather_rows,
     generic_pass,
 )
 from ._state import _divergence, adagrad_sums, plateau_step
@@ -212,12 +215,12 @@ def sgd_epochs(
     if plateau is not None:
         state.plateau = None  # each fit starts the plateau rule afresh
     stopped = False
-    good_params = state.snapshot()
+    restore_point = state.snapshot()  # the one copy: refreshed, not reallocated
+    probe = _probe_rows(X, y, gather)
     start = time.time()
     n_iter = 0
     for epoch in range(1, max_iter + 1):
         n_iter = epoch
-        start_params = state.snapshot()
         objective = sgd_pass(
             state,
             X,
@@ -232,12 +235,15 @@ def sgd_epochs(
             gather=gather,
         )
         loss_curve.append(objective)
-        if objective > BLOW_UP * max(loss_curve[0], 1e-12):
-            # Still finite, but astronomically large: back to the start of the
-            # last epoch whose objective was sound.
-            state.restore(good_params)
-            raise _divergence(epoch, state.last_step, state, objective)
-        good_params = start_params
+        explosive = _explosive(
+            state, objective, probe, loss_grad, config, loss_curve[0]
+        )
+        if explosive is not None:
+            # Still finite, but astronomically large: back to the start of
+            # this epoch, whose parameters the previous check found sound.
+            state.restore(restore_point)
+            raise _divergence(epoch, state.last_step, state, explosive)
+        state.keep(restore_point)
         monitored = objective
         if validation_score is not None:
             score = float(validation_score(*state.params()))
@@ -273,6 +279,38 @@ def sgd_epochs(
         "best_validation_score": best_score if best_params is not None else None,
         "stopped": stopped,
     }
+
+
+#: Rows on which the end of each epoch's parameters are checked for blow-up.
+PROBE_ROWS = 256
+
+
+def _probe_rows(X, y, gather):
+    """Up to :data:`PROBE_ROWS` rows spread evenly over the data, with their
+    labels, gathered once (a copy of their own)."""
+    n_samples = X.shape[0]
+    idx = np.unique(
+        np.linspace(0, n_samples - 1, min(n_samples, PROBE_ROWS)).astype(np.intp)
+    )
+    rows = (gather_rows if gather is None else gather)(X, idx, None)
+    return rows.copy(), y[idx], np.ones(len(idx))
+
+
+def _explosive(state, objective, probe, loss_grad, config, first):
+    """The value that shows the parameters blew up, else ``None``.
+
+    An epoch blew up when its objective (measured along the pass) is
+    :data:`BLOW_UP` times the first epoch's, or when the parameters it ends
+    with give such an objective on the probe rows (unit weights, penalty
+    included): the start of the next epoch is then not a sound restore point.
+    """
+    limit = BLOW_UP * max(first, 1e-12)
+    if objective > limit:
+        return objective
+    Xp, yp, swp = probe
+    at_end = _batch_loss(loss_grad, state.coef, state.intercept, Xp, yp, swp)
+    at_end += penalty_value(state.coef, config.alpha, config.l1_ratio)
+    return at_end if not at_end <= limit else None
 
 
 def _report(epoch, objective, val_scores, schedule, state, start):

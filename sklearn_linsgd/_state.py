@@ -111,6 +111,12 @@ class SGDState:
         """A copy of ``(coef, intercept)`` for :meth:`restore`."""
         return self.coef.copy(order="K"), self.intercept.copy()
 
+    def keep(self, snapshot):
+        """Overwrite a :meth:`snapshot` with the current parameters (in
+        place: the restore point is refreshed, not reallocated)."""
+        np.copyto(snapshot[0], self.coef)
+        np.copyto(snapshot[1], self.intercept)
+
     def restore(self, snapshot):
         """Put back the parameters of a :meth:`snapshot` (in place)."""
         np.copyto(self.coef, snapshot[0])

@@ -21,8 +21,11 @@ def test_explosive_but_finite_objective_raises_and_restores(cls):
         est.fit(X, y)
     assert "smaller eta0" in str(info.value)
     assert isinstance(info.value, ValueError)
-    # the parameters are those of the start of the last sound epoch: here the
-    # start of training, whose objective is the loss at W = 0
+    # the parameters are those of the start of the epoch whose end blew up:
+    # here the start of training, whose objective is the loss at W = 0; the
+    # blow-up is caught at the end of epoch 1 (on the probe rows), not an
+    # epoch later
+    assert est.n_iter_ == 1 and "at epoch 1 " in str(info.value)
     assert np.isfinite(est.coef_).all()
     assert est.objective(X, y) <= est.loss_curve_[0] + 1e-12
     # and the model trains on from there with a sane step

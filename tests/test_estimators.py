@@ -345,21 +345,22 @@ def wide_sparse_problem():
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_wide_sparse_fit_holds_few_copies_of_the_model(Estimator):
     """On wide sparse data the model dominates: fit holds the iterate (also
-    the published coef_) and the two epoch-start snapshots of the divergence
-    rollback, no running-average buffer when averaging is off."""
+    the published coef_) and one restore point for the divergence rollback
+    (plus the lazy pass's per-feature records), no running-average buffer
+    when averaging is off, and averaging adds one model."""
     X, y, model = wide_sparse_problem()
     est = Estimator(learning_rate="constant", max_iter=3, tol=None, random_state=0)
     peak = peak_memory_of_fit(est, X, y)
-    assert peak < 3.6 * model, peak / model
+    assert peak < 2.5 * model, peak / model
     assert est._opt_state.avg_coef is None
     # the default ("auto": AdaGrad by feature) steps coef in place: its sums
     # and books are per feature, no model-sized buffer
     auto = Estimator(max_iter=3, tol=None, random_state=0)
     peak = peak_memory_of_fit(auto, X, y)
-    assert peak < 3.6 * model, peak / model
-    averaged = Estimator(
-        learning_rate="constant", max_iter=3, tol=None, average=True
-    ).fit(X, y)
+    assert peak < 2.5 * model, peak / model
+    averaged = Estimator(learning_rate="constant", max_iter=3, tol=None, average=True)
+    peak = peak_memory_of_fit(averaged, X, y)
+    assert peak < 3.5 * model, peak / model
     assert averaged._opt_state.avg_coef.shape == (20, 2**16)
 
 
@@ -393,7 +394,7 @@ def test_wide_sparse_adagrad_fit_adds_no_copy_of_the_model(Estimator):
     X, y, model = wide_sparse_problem()
     est = Estimator(max_iter=3, tol=None, adagrad="feature", random_state=0)
     peak = peak_memory_of_fit(est, X, y)
-    assert peak < 3.6 * model, peak / model
+    assert peak < 2.5 * model, peak / model
     assert est._opt_state.sq_grad_coef.shape == (2**16,)
 
 
