@@ -188,6 +188,13 @@ def test_targets_4_5_6_scale_epoch_time_and_grid():
     assert t4["digits: LinearSVMSGD, X * 0.001"] is True  # 95.1 vs 95.0
     assert t4["digits: LinearSVMSGD, X * 1000"] is False  # 90.0 vs 95.0
     assert "UserWarning: big" in targets[4]["checks"][1]["detail"]
+    # a scale the defaults cannot handle is met by the warning naming it
+    results = make_results()
+    far = results["scale"]["digits"]["svm"]["1e3"]
+    far["warnings"] = ["PenaltyScaleWarning: alpha=0.0001 is a strong penalty"]
+    warned = by_id(bd.evaluate_targets(results))[4]["checks"][1]
+    assert warned["met"] is True and "met by the warning" in warned["detail"]
+    assert "-5.00 pt" in warned["detail"]
     t5 = checks(targets[5])
     assert t5 == {
         "realtext_tfidf: LinearSVMSGD": True,

@@ -271,11 +271,12 @@ def test_partial_fit_keeps_the_first_chunks_scale(digits):
     assert est._opt_state.weight_scale == size
 
 
-def _replay_stop(curve, tol, floor, patience):
-    """The epoch at which the stopping rule ends a fit with this loss curve."""
+def _replay_stop(curve, tol, floor, patience, share=1.0):
+    """The epoch at which the stopping rule ends a fit with this loss curve
+    (``share``: the fraction of ``tol`` that an epoch owes)."""
     best, count = curve[0], 0
     for epoch, value in enumerate(curve[1:], start=2):
-        count = 0 if value < best - tol * max(abs(best), floor) else count + 1
+        count = 0 if value < best - share * tol * max(abs(best), floor) else count + 1
         best = min(best, value)
         if count >= patience:
             return epoch
@@ -287,7 +288,35 @@ def test_fit_stops_at_tol_times_the_zero_weights_loss(digits, cls):
     X_train, _, y_train, _ = digits
     est = cls(random_state=0, tol=2e-3).fit(X_train, y_train)
     j0 = 9.0 if cls is LinearSVMSGD else np.log(10)
-    assert _replay_stop(est.loss_curve_, 2e-3, j0, 3) == est.n_iter_ > 4
+    updates = est.t_ // est.n_iter_  # equal per epoch
+    assert updates == -(-X_train.shape[0] // 256) < 16
+    share = updates / 16  # a short epoch owes that share of tol
+    assert _replay_stop(est.loss_curve_, 2e-3, j0, 3, share) == est.n_iter_ > 4
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_short_epochs_owe_a_share_of_tol(digits, cls):
+    """An epoch of u < 16 updates must improve by u / 16 of tol: with three
+    updates an epoch (batches of 512 on 1,347 rows) the rule asks 3/16 of
+    what it asks of an epoch of 16 or more updates, and trains longer."""
+    X_train, _, y_train, _ = digits
+    j0 = 9.0 if cls is LinearSVMSGD else np.log(10)
+    short = cls(batch_size=512, random_state=0, tol=1e-2).fit(X_train, y_train)
+    assert short.t_ == 3 * short.n_iter_
+    stop = _replay_stop(short.loss_curve_, 1e-2, j0, 3, 3 / 16)
+    assert stop == short.n_iter_
+    assert _replay_stop(short.loss_curve_, 1e-2, j0, 3) < short.n_iter_
+    many = cls(batch_size=64, random_state=0, tol=1e-2).fit(X_train, y_train)
+    assert many.t_ // many.n_iter_ >= 16  # a whole tol
+    assert _replay_stop(many.loss_curve_, 1e-2, j0, 3) == many.n_iter_
+
+
+def test_default_tol_is_per_loss():
+    """The softmax objective keeps falling long after its predictions settle,
+    so its default asks a larger improvement than the hinge's."""
+    assert LinearSVMSGD().tol == 2e-3 and SoftmaxSGD().tol == 1e-2
+    assert "tol : float or None, default=2e-3" in LinearSVMSGD.__doc__
+    assert "tol : float or None, default=1e-2" in SoftmaxSGD.__doc__
 
 
 def test_stopping_rule_is_relative_with_a_floor():

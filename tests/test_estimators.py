@@ -429,8 +429,12 @@ def test_binary_predict_proba_is_sigmoid(binary_data):
     proba = est.predict_proba(X)
     assert proba.shape == (120, 2)
     np.testing.assert_allclose(proba[:, 1], expit(f), rtol=1e-12)
-    np.testing.assert_allclose(proba[:, 0], 1 - expit(f), rtol=1e-12, atol=1e-15)
-    np.testing.assert_allclose(est.predict_log_proba(X), np.log(proba), rtol=1e-10)
+    # sigmoid(-f), not 1 - sigmoid(f), which loses digits where f is large
+    np.testing.assert_allclose(proba[:, 0], expit(-f), rtol=1e-12, atol=1e-15)
+    # log sigmoid(+-f) = -log(1 + exp(-+f)): np.log(proba) loses digits near 1
+    log_sigmoid = -np.logaddexp(0, np.column_stack([f, -f]))
+    np.testing.assert_allclose(est.predict_log_proba(X), log_sigmoid, rtol=1e-12)
+    np.testing.assert_allclose(est.predict_log_proba(X), np.log(proba), atol=1e-12)
 
 
 def test_multiclass_predict_proba_is_softmax(digits):
