@@ -16,6 +16,8 @@ from collections import defaultdict
 
 import numpy as np
 
+from ._docstrings import fill_doc
+
 __all__ = (
     "Schedule",
     "Constant",
@@ -78,6 +80,18 @@ def _result(value, step):
 DEFAULT_ETA0 = 0.01
 #: ``InverseScaling``'s exponent when its ``power_t`` is None, on its own.
 DEFAULT_POWER_T = 0.5
+
+
+# Parameter descriptions that several schedules share, filled in by fill_doc.
+_DOC_PARTS = {
+    "eta0 None": """\
+None takes the estimator's ``eta0`` when the schedule is its
+``learning_rate`` (so a grid over ``eta0`` acts), and
+:data:`DEFAULT_ETA0` when the schedule is called on its own.""",
+    "steps_per_epoch": """\
+steps_per_epoch : int or None, default=None
+    The number of updates per epoch :math:`s`, >= 1 (None: :math:`s = 1`).""",
+}
 
 
 def _eta0(schedule):
@@ -184,6 +198,7 @@ class Schedule:
         raise NotImplementedError
 
 
+@fill_doc(_DOC_PARTS)
 class Constant(Schedule):
     r"""Constant step size: :math:`\eta_t = \eta_0`.
 
@@ -191,9 +206,7 @@ class Constant(Schedule):
     ----------
     eta0 : float or None, default=None
         The step size, > 0.
-        None takes the estimator's ``eta0`` when the schedule is its
-        ``learning_rate`` (so a grid over ``eta0`` acts), and
-        :data:`DEFAULT_ETA0` when the schedule is called on its own.
+        <eta0 None>
 
     See Also
     --------
@@ -218,6 +231,7 @@ class Constant(Schedule):
         return np.full(np.shape(step), _eta0(self), dtype=float)
 
 
+@fill_doc(_DOC_PARTS)
 class InverseScaling(Schedule):
     r"""Inverse scaling, scikit-learn's ``"invscaling"`` (which counts from 1).
 
@@ -227,9 +241,7 @@ class InverseScaling(Schedule):
     ----------
     eta0 : float or None, default=None
         The initial step size, > 0.
-        None takes the estimator's ``eta0`` when the schedule is its
-        ``learning_rate`` (so a grid over ``eta0`` acts), and
-        :data:`DEFAULT_ETA0` when the schedule is called on its own.
+        <eta0 None>
     power_t : float or None, default=None
         The exponent of the inverse scaling. None takes the estimator's
         ``power_t`` when the schedule is its ``learning_rate``, and
@@ -311,6 +323,7 @@ class Optimal(Schedule):
         return _result(1.0 / (self.alpha * (t0 + t)), step)
 
 
+@fill_doc(_DOC_PARTS)
 class StepDecay(Schedule):
     r"""Multiply the step size by ``factor`` every ``step_size`` updates or epochs.
 
@@ -321,15 +334,12 @@ class StepDecay(Schedule):
     ----------
     eta0 : float or None, default=None
         The initial step size, > 0.
-        None takes the estimator's ``eta0`` when the schedule is its
-        ``learning_rate`` (so a grid over ``eta0`` acts), and
-        :data:`DEFAULT_ETA0` when the schedule is called on its own.
+        <eta0 None>
     factor : float, default=0.5
         The multiplicative decay, in (0, 1].
     step_size : int, default=10
         The decay period, >= 1, in updates (in epochs if ``steps_per_epoch``).
-    steps_per_epoch : int or None, default=None
-        The number of updates per epoch :math:`s`, >= 1 (None: :math:`s = 1`).
+    <steps_per_epoch>
 
     See Also
     --------
@@ -362,6 +372,7 @@ class StepDecay(Schedule):
         return _result(_eta0(self) * np.power(float(self.factor), k), step)
 
 
+@fill_doc(_DOC_PARTS)
 class ExponentialDecay(Schedule):
     r"""Exponential decay, continuous or in a staircase.
 
@@ -372,15 +383,12 @@ class ExponentialDecay(Schedule):
     ----------
     eta0 : float or None, default=None
         The initial step size, > 0.
-        None takes the estimator's ``eta0`` when the schedule is its
-        ``learning_rate`` (so a grid over ``eta0`` acts), and
-        :data:`DEFAULT_ETA0` when the schedule is called on its own.
+        <eta0 None>
     decay_rate : float, default=0.95
         The factor applied every :math:`T` updates, in (0, 1].
     decay_steps : int or float, default=1
         The decay period, > 0, in updates (in epochs if ``steps_per_epoch``).
-    steps_per_epoch : int or None, default=None
-        The number of updates per epoch :math:`s`, >= 1 (None: :math:`s = 1`).
+    <steps_per_epoch>
     staircase : bool, default=False
         If True, floor the exponent :math:`t / T`.
 
@@ -425,6 +433,7 @@ class ExponentialDecay(Schedule):
         return _result(_eta0(self) * np.power(float(self.decay_rate), p), step)
 
 
+@fill_doc(_DOC_PARTS)
 class CosineDecay(Schedule):
     r"""Cosine decay, optionally with warm restarts (SGDR).
 
@@ -442,15 +451,12 @@ class CosineDecay(Schedule):
     ----------
     eta0 : float or None, default=None
         The initial step size, > 0.
-        None takes the estimator's ``eta0`` when the schedule is its
-        ``learning_rate`` (so a grid over ``eta0`` acts), and
-        :data:`DEFAULT_ETA0` when the schedule is called on its own.
+        <eta0 None>
     decay_steps : int or float, default=1000
         The (first) period, > 0, in updates (in epochs if ``steps_per_epoch``).
     min_fraction : float, default=0.0
         The final step size as a fraction of ``eta0``, in [0, 1].
-    steps_per_epoch : int or None, default=None
-        The number of updates per epoch :math:`s`, >= 1 (None: :math:`s = 1`).
+    <steps_per_epoch>
     restarts : bool, default=False
         If True, restart from ``eta0`` at the end of each period; if False, stay
         at ``min_fraction * eta0`` after :math:`T`.
@@ -518,6 +524,7 @@ def _sgdr_start(k, length, q):
     return length * (np.power(q, k) - 1.0) / (q - 1.0)
 
 
+@fill_doc(_DOC_PARTS)
 class LinearWarmup(Schedule):
     r"""Linear warm-up from ``init_value`` to ``eta0``, then constant ``eta0``.
 
@@ -528,15 +535,12 @@ class LinearWarmup(Schedule):
     ----------
     eta0 : float or None, default=None
         The step size reached at the end of the warm-up, > 0.
-        None takes the estimator's ``eta0`` when the schedule is its
-        ``learning_rate`` (so a grid over ``eta0`` acts), and
-        :data:`DEFAULT_ETA0` when the schedule is called on its own.
+        <eta0 None>
     warmup_steps : int or float, default=100
         The warm-up length, > 0, in updates (in epochs if ``steps_per_epoch``).
     init_value : float, default=0.0
         The step size at step 0, >= 0.
-    steps_per_epoch : int or None, default=None
-        The number of updates per epoch :math:`s`, >= 1 (None: :math:`s = 1`).
+    <steps_per_epoch>
 
     See Also
     --------
