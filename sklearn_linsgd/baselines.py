@@ -32,9 +32,43 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._docstrings import fill_doc
 from ._losses import decision_scores, hinge_scores_grad, log_scores_grad, penalty_value
 
 __all__ = ["RandomLocalSearchClassifier", "RandomSearchClassifier"]
+
+
+# What both searches document alike, filled into their docstrings by fill_doc.
+_DOC_PARTS = {
+    "loss, alpha, margin": """\
+loss : {"hinge", "log_loss"}, default="hinge"
+    The objective: the multiclass hinge of
+    :class:`~sklearn_linsgd.LinearSVMSGD` or the cross-entropy of
+    :class:`~sklearn_linsgd.SoftmaxSGD` (binary forms with two classes).
+alpha : float, default=1e-4
+    Strength of the L2 penalty ``alpha * 0.5 * ||W||^2``.
+margin : float, default=1.0
+    Margin of the hinge loss.""",
+    "features seen": """\
+n_features_in_ : int
+    Number of features seen during ``fit``.
+feature_names_in_ : ndarray of shape (n_features_in_,)
+    Names of the features, when ``X`` has string column names.""",
+    "fit parameters and returns": """\
+Parameters
+----------
+X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    Training data.
+y : array-like of shape (n_samples,)
+    Target labels.
+sample_weight : array-like of shape (n_samples,), default=None
+    Non-negative sample weights of the objective.
+
+Returns
+-------
+self : object
+    Fitted estimator.""",
+}
 
 
 class _BaseRandomClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
@@ -157,6 +191,7 @@ class _BaseRandomClassifier(LinearClassifierMixin, ClassifierMixin, BaseEstimato
         )
 
 
+@fill_doc(_DOC_PARTS)
 class RandomSearchClassifier(_BaseRandomClassifier):
     """Strategy 1 of the notes: the best of ``n_iter`` random weight matrices.
 
@@ -166,14 +201,7 @@ class RandomSearchClassifier(_BaseRandomClassifier):
 
     Parameters
     ----------
-    loss : {"hinge", "log_loss"}, default="hinge"
-        The objective: the multiclass hinge of
-        :class:`~sklearn_linsgd.LinearSVMSGD` or the cross-entropy of
-        :class:`~sklearn_linsgd.SoftmaxSGD` (binary forms with two classes).
-    alpha : float, default=1e-4
-        Strength of the L2 penalty ``alpha * 0.5 * ||W||^2``.
-    margin : float, default=1.0
-        Margin of the hinge loss.
+    <loss, alpha, margin>
     fit_intercept : bool, default=True
         Whether to draw intercepts too (else they are zero).
     n_iter : int, default=1000
@@ -192,10 +220,7 @@ class RandomSearchClassifier(_BaseRandomClassifier):
         The best draw (one row with two classes).
     intercept_ : ndarray of shape (1,) or (n_classes,)
         Its intercepts.
-    n_features_in_ : int
-        Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of the features, when ``X`` has string column names.
+    <features seen>
     n_iter_ : int
         Number of draws made.
     best_objective_ : float
@@ -242,22 +267,11 @@ class RandomSearchClassifier(_BaseRandomClassifier):
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @fill_doc(_DOC_PARTS)
     def fit(self, X, y, sample_weight=None):
         """Draw ``n_iter`` random parameters and keep the best.
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data.
-        y : array-like of shape (n_samples,)
-            Target labels.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative sample weights of the objective.
-
-        Returns
-        -------
-        self : object
-            Fitted estimator.
+        <fit parameters and returns>
         """
         objective, draw = self._start_fit(X, y, sample_weight)
         best, curve = None, np.empty(self.n_iter)
@@ -273,6 +287,7 @@ class RandomSearchClassifier(_BaseRandomClassifier):
         return self
 
 
+@fill_doc(_DOC_PARTS)
 class RandomLocalSearchClassifier(_BaseRandomClassifier):
     """Strategy 2 of the notes: step to a random neighbour when it is better.
 
@@ -284,14 +299,7 @@ class RandomLocalSearchClassifier(_BaseRandomClassifier):
 
     Parameters
     ----------
-    loss : {"hinge", "log_loss"}, default="hinge"
-        The objective: the multiclass hinge of
-        :class:`~sklearn_linsgd.LinearSVMSGD` or the cross-entropy of
-        :class:`~sklearn_linsgd.SoftmaxSGD` (binary forms with two classes).
-    alpha : float, default=1e-4
-        Strength of the L2 penalty ``alpha * 0.5 * ||W||^2``.
-    margin : float, default=1.0
-        Margin of the hinge loss.
+    <loss, alpha, margin>
     fit_intercept : bool, default=True
         Whether to search over intercepts too (else they stay zero).
     n_iter : int, default=1000
@@ -312,10 +320,7 @@ class RandomLocalSearchClassifier(_BaseRandomClassifier):
         The final weights (one row with two classes).
     intercept_ : ndarray of shape (1,) or (n_classes,)
         The final intercepts.
-    n_features_in_ : int
-        Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of the features, when ``X`` has string column names.
+    <features seen>
     n_iter_ : int
         Number of proposals made.
     n_accepted_ : int
@@ -369,22 +374,11 @@ class RandomLocalSearchClassifier(_BaseRandomClassifier):
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @fill_doc(_DOC_PARTS)
     def fit(self, X, y, sample_weight=None):
         """Random local search from a random start.
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data.
-        y : array-like of shape (n_samples,)
-            Target labels.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative sample weights of the objective.
-
-        Returns
-        -------
-        self : object
-            Fitted estimator.
+        <fit parameters and returns>
         """
         objective, draw = self._start_fit(X, y, sample_weight)
         coef, intercept = draw(self.weight_scale)
