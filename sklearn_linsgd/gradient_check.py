@@ -80,6 +80,7 @@ from sklearn.utils import Bunch, check_array, check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 
 from ._base import BaseSGDClassifier
+from ._docstrings import fill_doc
 
 __all__ = ["check_gradient", "check_gradient_sparse", "numerical_gradient"]
 
@@ -163,8 +164,20 @@ def numerical_gradient(f, x, h=1e-5):
 
 
 # ---------------------------------------------------------------------------
-# Shared with :mod:`sklearn_linsgd.landscape`: the supported estimators, and a
-# working copy of one whose objective can be evaluated at any parameters.
+# Shared with :mod:`sklearn_linsgd.landscape`: the supported estimators, a
+# working copy of one whose objective can be evaluated at any parameters, and
+# the description of the data it is evaluated on (filled in by fill_doc).
+
+_DOC_PARTS = {
+    "X, y": """\
+X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    Data on which the objective is evaluated.
+y : array-like of shape (n_samples,)
+    Labels.""",
+    "sample_weight": """\
+sample_weight : array-like of shape (n_samples,), default=None
+    Sample weights of the objective.""",
+}
 
 
 def _is_fitted(estimator):
@@ -475,6 +488,7 @@ def check_gradient(
     return max_error, details
 
 
+@fill_doc(_DOC_PARTS)
 def check_gradient_sparse(
     estimator,
     X,
@@ -502,12 +516,8 @@ def check_gradient_sparse(
         Fitted or not (then checked at small random parameters). A
         :class:`~sklearn.pipeline.Pipeline` ending in one of them is checked
         on the transformed ``X``, as in :func:`check_gradient`.
-    X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        Data on which the objective is evaluated.
-    y : array-like of shape (n_samples,)
-        Labels.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Sample weights of the objective.
+    <X, y>
+    <sample_weight>
     n_checks : int, default=10
         Number of coordinates to probe.
     h : float, default=1e-5

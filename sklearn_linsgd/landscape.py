@@ -49,7 +49,9 @@ Examples
 import numpy as np
 from sklearn.utils import Bunch, check_random_state
 
+from ._docstrings import fill_doc
 from .gradient_check import (
+    _DOC_PARTS,
     _is_fitted,
     _objective_function,
     _setup,
@@ -163,6 +165,7 @@ def _default_grid(values, default):
     return values
 
 
+@fill_doc(_DOC_PARTS)
 def loss_along_direction(
     estimator,
     X,
@@ -187,12 +190,8 @@ def loss_along_direction(
         ones when the pipeline is fitted, else a clone of them fitted on
         ``(X, y)``) with its final estimator as if passed alone. Anything else
         raises a TypeError.
-    X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        Data on which the objective is evaluated.
-    y : array-like of shape (n_samples,)
-        Labels.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Sample weights of the objective.
+    <X, y>
+    <sample_weight>
     alphas : array-like of shape (n_alphas,), default=None
         Positions ``a`` along the direction; default ``np.linspace(-1, 1, 51)``.
     direction : tuple of (ndarray, ndarray), default=None
@@ -259,6 +258,7 @@ def _check_direction(direction, coef):
     return d_coef, d_intercept
 
 
+@fill_doc(_DOC_PARTS)
 def loss_on_plane(
     estimator,
     X,
@@ -282,12 +282,8 @@ def loss_on_plane(
         :class:`~sklearn.pipeline.Pipeline` ending in one of them works on
         the transformed ``X``, as in :func:`loss_along_direction`; anything
         else raises a TypeError.
-    X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        Data on which the objective is evaluated.
-    y : array-like of shape (n_samples,)
-        Labels.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Sample weights of the objective.
+    <X, y>
+    <sample_weight>
     alphas : array-like of shape (n_alphas,), default=None
         Positions along the first direction; default ``np.linspace(-1, 1, 51)``.
     betas : array-like of shape (n_betas,), default=None
@@ -580,6 +576,7 @@ class StepSizeSweep:
         }
 
 
+@fill_doc(_DOC_PARTS)
 def step_size_sweep(
     estimator,
     X,
@@ -613,8 +610,7 @@ def step_size_sweep(
         Training data.
     y : array-like of shape (n_samples,)
         Labels.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Sample weights of the objective.
+    <sample_weight>
     step_sizes : array-like of shape (n_steps,), default=None
         Default ``10.0 ** np.arange(-10, 3)`` (1e-10 to 100): wide enough to
         show both ends of the table on standardized features. On raw features
@@ -839,6 +835,7 @@ class LossLandscapeDisplay:
         return self
 
     @classmethod
+    @fill_doc(_DOC_PARTS)
     def from_estimator(
         cls,
         estimator,
@@ -865,15 +862,11 @@ class LossLandscapeDisplay:
             :class:`~sklearn.pipeline.Pipeline` ending in one of them works on
             the transformed ``X``, as in :func:`loss_along_direction`; the
             title then names its final estimator.
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Data on which the objective is evaluated.
-        y : array-like of shape (n_samples,)
-            Labels.
+        <X, y>
         kind : {"1d", "2d"}, default="1d"
             A line (:func:`loss_along_direction`) or a plane
             (:func:`loss_on_plane`).
-        sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights of the objective.
+        <sample_weight>
         alphas : array-like, default=None
             Positions along the first direction; default
             ``np.linspace(-1, 1, 51)`` (1-D) or ``np.linspace(-1, 1, 25)``
