@@ -114,8 +114,9 @@ _DOC_PARTS = {
         ``(K - 1) * margin`` for the hinge; or times the best objective so
         far, when larger), or the validation score has not increased by more
         than ``tol`` (absolute), for ``n_iter_no_change`` consecutive epochs.
-        An epoch of fewer than 16 updates owes that share of ``tol`` (6
-        updates: 6/16 of it). None disables the rule. The default is 2e-3
+        Epochs of fewer than 16 updates (small data sets) are pooled into
+        rounds of at least 16, and the rule compares the rounds' mean
+        objectives and counts rounds. None disables the rule. The default is 2e-3
         for the hinge and 1e-2 for the softmax, whose objective keeps
         falling slowly (its loss rewards confidence) long after the
         predictions settle (see :doc:`/hyperparameters`).

@@ -129,9 +129,11 @@ def sgd_pass(
     return run(*data, **rule, epoch=epoch, **reads)
 
 
-#: An epoch of fewer updates than this must improve the objective by that
-#: fraction of ``tol`` only: its progress is about proportional to its updates
-#: (digits' 1,347 rows make 6 batches of 256 an epoch).
+#: The stopping rule compares rounds of at least this many updates: shorter
+#: epochs are pooled (digits' 1,347 rows make 6 batches of 256 an epoch,
+#: iris' 150 rows one). An epoch of few updates makes little progress, and
+#: with one full-batch step an epoch, AdaGrad's first steps overshoot: the
+#: objective rises above the first epoch's for a few epochs before it falls.
 SHORT_EPOCH_UPDATES = 16
 
 #: An epoch objective this many times the first epoch's counts as divergence,
@@ -191,9 +193,10 @@ def sgd_epochs(
     tol : float or None
         Stop after ``n_iter_no_change`` epochs without an improvement larger than
         ``tol`` of the monitored value (relative for the objective, see
-        :func:`track_improvement`; an epoch of ``u`` updates, fewer than
-        :data:`SHORT_EPOCH_UPDATES`, owes ``u / SHORT_EPOCH_UPDATES`` of
-        that); ``None`` disables the rule.
+        :func:`track_improvement`; epochs of fewer than
+        :data:`SHORT_EPOCH_UPDATES` updates are pooled into rounds of at least
+        that many, and the rule compares their mean objectives and counts
+        rounds); ``None`` disables the rule.
     tol_floor : float, default=0.0
         The least objective size that ``tol`` is a fraction of.
     plateau : object or None
@@ -222,6 +225,7 @@ def sgd_epochs(
     if plateau is not None:
         state.plateau = None  # each fit starts the plateau rule afresh
     stopped = False
+    pooled = [0.0, 0]  # the round's objective times updates, and its updates
     restore_point = state.snapshot()  # the one copy: refreshed, not reallocated
     probe = _probe_rows(X, y, gather)
     start = time.time()
@@ -267,15 +271,12 @@ def sgd_epochs(
                 stopped = True
                 break
         elif tol is not None:
-            if mode == "min":  # an epoch of few updates owes a share of tol
-                epoch_tol = tol * min(1.0, (state.t - t_start) / SHORT_EPOCH_UPDATES)
+            if mode == "min":
+                monitored = _pool(pooled, objective, state.t - t_start)
+            if monitored is None:  # the round goes on
+                continue
             best, no_improvement = track_improvement(
-                best,
-                no_improvement,
-                monitored,
-                epoch_tol if mode == "min" else tol,
-                mode,
-                tol_floor,
+                best, no_improvement, monitored, tol, mode, tol_floor
             )
             if no_improvement >= n_iter_no_change:
                 stopped = True
@@ -294,6 +295,19 @@ def sgd_epochs(
         "best_validation_score": best_score if best_params is not None else None,
         "stopped": stopped,
     }
+
+
+def _pool(pooled, objective, updates):
+    """Add an epoch to the round ``pooled`` (in place); return the round's
+    mean objective once it has :data:`SHORT_EPOCH_UPDATES` updates (and
+    start the next round), else ``None``."""
+    pooled[0] += objective * updates
+    pooled[1] += updates
+    if pooled[1] < SHORT_EPOCH_UPDATES:
+        return None
+    value = pooled[0] / pooled[1]
+    pooled[:] = [0.0, 0]
+    return value
 
 
 #: Rows on which the end of each epoch's parameters are checked for blow-up.
