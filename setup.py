@@ -24,6 +24,10 @@ setup(
             Extension(
                 "sklearn_linsgd._fast",
                 ["sklearn_linsgd/_fast.pyx"],
+                # the C kernels that _fast.pyx includes: found beside it, and
+                # a change to them rebuilds the extension
+                include_dirs=["sklearn_linsgd"],
+                depends=["sklearn_linsgd/_fast_kernels.h"],
                 # no-trapping-math: floating-point exception flags are not
                 # part of the kernels' contract (nan propagation is, and is
                 # unchanged); it lets the compiler vectorize loops with
