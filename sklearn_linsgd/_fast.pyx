@@ -634,6 +634,27 @@ cdef inline void _row_pointers(const floating **xr, const char *base,
             xr[i] = <const floating *> (base + (start + i) * row_stride)
 
 
+cdef inline void _batch_labels(long long *yb, double *swb, const long long *y,
+                               const double *sample_weight, const long long *rows,
+                               Py_ssize_t start, Py_ssize_t n_b,
+                               bint gathered) noexcept nogil:
+    """The labels ``yb`` and weights ``swb`` of a batch: rows
+    ``rows[start:start + n_b]`` (``gathered``) or ``start:start + n_b``."""
+    cdef Py_ssize_t i, j
+    for i in range(n_b):
+        j = rows[start + i] if gathered else start + i
+        yb[i] = y[j]
+        swb[i] = sample_weight[j]
+
+
+cdef inline void _copy_params(floating *W, floating *b, const floating *W_from,
+                              const floating *b_from, Py_ssize_t size,
+                              Py_ssize_t n_rows) noexcept nogil:
+    """``W, b = W_from, b_from``: save or restore the dense pass's parameters."""
+    memcpy(W, W_from, size * sizeof(floating))
+    memcpy(b, b_from, n_rows * sizeof(floating))
+
+
 def dense_pass(
     const floating[:, :] X,
     const long long[::1] y,
@@ -785,10 +806,8 @@ def dense_pass(
             # unbiased estimate of the gradient of J at every batch size; a
             # batch of zero weight takes the penalty's step alone
             sw_sum = <double> n_b
-            for i in range(n_b):
-                j = rows[starts[bi] + i] if gathered else starts[bi] + i
-                yb[i] = y[j]
-                swb[i] = sample_weight[j]
+            _batch_labels(yb, swb, &y[0], &sample_weight[0], rows_p, starts[bi], n_b,
+                          gathered)
             if small and in_place:
                 if ahead_bi == bi:  # made while the previous batch ran
                     swap = xr
@@ -825,13 +844,11 @@ def dense_pass(
                                     sw_sum, loss, margin, S, C, T, pad, True)
             objective += _penalty(W, size, alpha, l1_ratio)
             if not isfinite(objective):
-                memcpy(W, prev, size * sizeof(floating))
-                memcpy(b, prev_b, n_rows * sizeof(floating))
+                _copy_params(W, b, prev, prev_b, size, n_rows)  # restore
                 status = 1
                 break
             step = steps[u]
-            memcpy(prev, W, size * sizeof(floating))
-            memcpy(prev_b, b, n_rows * sizeof(floating))
+            _copy_params(prev, prev_b, W, b, size, n_rows)  # the restore point
             # G = C.T @ Xb, i.e. W-shaped (n_features, n_rows) gradient
             if small:
                 _small_grad(G, xr, n_b, C, n_rows, n_features, pad, ahead, n_ahead)
@@ -918,10 +935,8 @@ def dense_pass(
                 # its labels and weights are read again).
                 n_b = stops[last] - starts[last]
                 sw_sum = <double> n_b
-                for i in range(n_b):
-                    j = rows[starts[last] + i] if gathered else starts[last] + i
-                    yb[i] = y[j]
-                    swb[i] = sample_weight[j]
+                _batch_labels(yb, swb, &y[0], &sample_weight[0], rows_p, starts[last],
+                              n_b, gathered)
                 Xb = buf if gathered else &Xp[starts[last] * n_features]
                 if small and in_place:
                     _row_pointers(xr, Xc, rows_p, starts[last], n_b, gathered,
@@ -935,8 +950,7 @@ def dense_pass(
                 if not isfinite(objective):
                     status = 2
             if status == 2:
-                memcpy(W, prev, size * sizeof(floating))
-                memcpy(b, prev_b, n_rows * sizeof(floating))
+                _copy_params(W, b, prev, prev_b, size, n_rows)
     return status, u, rows_done, total, samples_seen, n_avg
 
 
@@ -1093,6 +1107,56 @@ cdef void _settle_average(floating *A, const floating *V, Py_ssize_t size,
         A[j] = <floating> (c * A[j] + d * V[j])
 
 
+cdef void _csr_batch_sizes(const index_t *indptr, const long long *rows,
+                           const long long *starts, const long long *stops,
+                           Py_ssize_t n_batches, Py_ssize_t *max_b,
+                           Py_ssize_t *max_nnz) noexcept nogil:
+    """The most rows (``max_b``) and the most entries (``max_nnz``) of a batch
+    of the CSR rows ``rows[starts[b]:stops[b]]``."""
+    cdef Py_ssize_t bi, i, nnz
+    max_b[0] = 0
+    max_nnz[0] = 0
+    for bi in range(n_batches):
+        max_b[0] = max(max_b[0], stops[bi] - starts[bi])
+        nnz = 0
+        for i in range(starts[bi], stops[bi]):
+            nnz += indptr[rows[i] + 1] - indptr[rows[i]]
+        max_nnz[0] = max(max_nnz[0], nnz)
+
+
+cdef inline double _row_objective(floating *s, const floating *b, Py_ssize_t n_rows,
+                                  Py_ssize_t label, double w, int loss, double margin,
+                                  bint want_grad) noexcept nogil:
+    """``w`` times the loss of a row from its scores ``s`` without the
+    intercept (``b`` is added to them in place); ``s`` receives ``w *
+    dloss/ds`` when ``want_grad``."""
+    cdef Py_ssize_t k
+    for k in range(n_rows):
+        s[k] = s[k] + b[k]
+    return w * _row_loss_grad(s, s, label, n_rows, loss, margin, w, want_grad)
+
+
+cdef inline void _column_sums(double *gb, const floating *S, Py_ssize_t n_b,
+                              Py_ssize_t n_rows) noexcept nogil:
+    """``gb[k] = sum(S[i * n_rows + k] for i < n_b)`` in double, row by row:
+    the intercept's gradient from a batch's score derivatives."""
+    cdef Py_ssize_t i, k
+    for k in range(n_rows):
+        gb[k] = 0
+    for i in range(n_b):
+        for k in range(n_rows):
+            gb[k] += S[i * n_rows + k]
+
+
+cdef inline void _put_rows(floating *W, const long long *cols, const floating *block,
+                           Py_ssize_t n_cols, Py_ssize_t n_rows) noexcept nogil:
+    """Row ``cols[p]`` of ``W`` (rows of ``n_rows``) = row ``p`` of ``block``:
+    a compact block of the model's rows put back (a restore point)."""
+    cdef Py_ssize_t p
+    for p in range(n_cols):
+        memcpy(&W[cols[p] * n_rows], &block[p * n_rows], n_rows * sizeof(floating))
+
+
 cdef inline double _csr_batch_loss(
         const floating *data, const index_t *indices, const index_t *indptr,
         const long long *y, const double *sample_weight, const long long *brows,
@@ -1105,7 +1169,7 @@ cdef inline double _csr_batch_loss(
     ``pos[c]`` (a batch's compact block; then ``cidx`` receives each entry's
     row of it, in order) or, with ``pos`` NULL, row ``c``."""
     cdef Py_ssize_t i, j, k, p, r, nz = 0
-    cdef double value = 0.0, w
+    cdef double value = 0.0
     cdef floating xf
     cdef floating *Srow
     cdef const floating *Vr
@@ -1125,11 +1189,8 @@ cdef inline double _csr_batch_loss(
             xf = <floating> (data[p] * scale)
             for k in range(n_rows):
                 Srow[k] += xf * Vr[k]
-        for k in range(n_rows):
-            Srow[k] = Srow[k] + b[k]
-        w = sample_weight[j] / sw_sum
-        value += w * _row_loss_grad(Srow, Srow, y[j], n_rows, loss, margin, w,
-                                    want_grad)
+        value += _row_objective(Srow, b, n_rows, y[j], sample_weight[j] / sw_sum,
+                                loss, margin, want_grad)
     return value
 
 
@@ -1199,12 +1260,8 @@ def sparse_pass(
     cdef floating *Wq
     cdef floating *Wr
     cdef const long long *brows
-    for bi in range(n_batches):
-        max_b = max(max_b, stops[bi] - starts[bi])
-        n_b = 0
-        for i in range(starts[bi], stops[bi]):
-            n_b += indptr[rows[i] + 1] - indptr[rows[i]]
-        max_nnz = max(max_nnz, n_b)
+    _csr_batch_sizes(&indptr[0], &rows[0], &starts[0], &stops[0], n_batches, &max_b,
+                     &max_nnz)
     # distinct columns of a batch: at most min(nnz, n_features)
     max_cols = max(min(max_nnz, n_features), 1)
     dtype = np.float32 if floating is float else np.float64
@@ -1321,11 +1378,7 @@ def sparse_pass(
                 new_sq += _sum_sq(Wq, n_rows)
                 pos[cols[p]] = -1
             sq_norm += new_sq - old_sq
-            for k in range(n_rows):
-                gb[k] = 0
-            for i in range(n_b):
-                for k in range(n_rows):
-                    gb[k] += S[i, k]
+            _column_sums(&gb[0], &S[0, 0], n_b, n_rows)
             if fit_intercept:
                 for k in range(n_rows):
                     b[k] = <floating> (b[k] - step * <floating> gb[k])
@@ -1394,11 +1447,7 @@ def sparse_pass(
         if status != 0 and u > 0:
             if full_restore:
                 memcpy(W, F, size * sizeof(floating))
-            for p in range(n_prev):
-                Wq = &prev_vals[p * n_rows]
-                Wp = &W[prev_cols[p] * n_rows]
-                for k in range(n_rows):
-                    Wp[k] = Wq[k]
+            _put_rows(W, prev_cols, prev_vals, n_prev, n_rows)
             for k in range(n_rows):
                 b[k] = prev_b[k]
             scale = prev_scale
@@ -1535,7 +1584,7 @@ def sparse_adagrad_pass(
     cdef long long c, n_skip
     cdef int t_pass = 0, lt
     cdef int status = 0
-    cdef double total = 0.0, objective, sw_sum, step = 0.0, w, value
+    cdef double total = 0.0, objective, sw_sum, step = 0.0, value
     cdef double sq_norm = 0.0, step_sum = 0.0, q, rate, nv, decay, gap
     cdef bint bounded_gap
     cdef double old_sq, new_sq, g_sq
@@ -1547,12 +1596,8 @@ def sparse_adagrad_pass(
     cdef floating *b = &intercept[0]
     cdef floating *Qb = &sq_intercept[0]
     cdef const long long *brows
-    for bi in range(n_batches):
-        max_b = max(max_b, stops[bi] - starts[bi])
-        n_b = 0
-        for i in range(starts[bi], stops[bi]):
-            n_b += indptr[rows[i] + 1] - indptr[rows[i]]
-        max_nnz = max(max_nnz, n_b)
+    _csr_batch_sizes(&indptr[0], &rows[0], &starts[0], &stops[0], n_batches, &max_b,
+                     &max_nnz)
     if max_b * n_rows >= 2**31 or max_nnz >= 2**31:  # int32 offsets below
         raise ValueError(
             f"A batch of {max_b} rows with {max_nnz} non-zeros and {n_rows} "
@@ -1647,7 +1692,6 @@ def sparse_adagrad_pass(
     cdef floating *Qp = &qblk[1, 0, 0]  # ... and G, before it
     cdef floating *swap
     cdef floating *Wc
-    cdef floating *Srow
     cdef floating *Dc
     cdef floating df
 
@@ -1708,12 +1752,8 @@ def sparse_adagrad_pass(
             value = 0.0
             for i in range(n_b):
                 j = brows[i]
-                Srow = &S[i, 0]
-                for k in range(n_rows):
-                    Srow[k] = Srow[k] + b[k]
-                w = sample_weight[j] / sw_sum
-                value += w * _row_loss_grad(Srow, Srow, y[j], n_rows,
-                                            loss, margin, w, True)
+                value += _row_objective(&S[i, 0], b, n_rows, y[j],
+                                        sample_weight[j] / sw_sum, loss, margin, True)
             objective = value + 0.5 * alpha * sq_norm
             if not isfinite(objective):
                 status = 1
@@ -1785,11 +1825,7 @@ def sparse_adagrad_pass(
                 p0 = p1
             sq_norm += new_sq - old_sq
             if fit_intercept:
-                for k in range(n_rows):
-                    gb[k] = 0
-                for i in range(n_b):
-                    for k in range(n_rows):
-                        gb[k] += S[i, k]
+                _column_sums(&gb[0], &S[0, 0], n_b, n_rows)
                 for k in range(n_rows):
                     Qb[k] = <floating> (Qb[k] + <floating> gb[k] * <floating> gb[k])
                     b[k] = <floating> (b[k] - intercept_scale * step
@@ -1802,9 +1838,9 @@ def sparse_adagrad_pass(
         if status == 0 and not (isfinite(sq_norm) and _all_finite(b, n_rows)):
             status = 2
         if status != 0 and u > 0:
+            _put_rows(W, &prev_cols[0], Vp, n_prev, n_rows)
             for p in range(n_prev):
                 c = prev_cols[p]
-                memcpy(&W[c * n_rows], &Vp[p * n_rows], row_bytes)
                 if per_feature:
                     bk[c].q = Qp[p]
                 else:
