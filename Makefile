@@ -21,22 +21,22 @@ $(PY):
 
 # Stamps: reinstall (and rebuild the compiled kernels) only when the package
 # metadata or the Cython sources change.
-$(VENV)/.installed: setup.py pyproject.toml sklearn_linsgd/_fast.pyx | $(PY)
+$(VENV)/.installed: setup.py pyproject.toml sklearn_linsgd/_fast.pyx sklearn_linsgd/_fast_kernels.h sklearn_linsgd/_fast_small.h | $(PY)
 	@echo "==> installing sklearn_linsgd[plot] (fetches dependencies, builds the compiled kernels; 1-3 minutes the first time)"
 	$(PIP_INSTALL) -e ".[plot]"
 	touch $@
 
-$(VENV)/.installed-test: setup.py pyproject.toml sklearn_linsgd/_fast.pyx | $(PY)
+$(VENV)/.installed-test: setup.py pyproject.toml sklearn_linsgd/_fast.pyx sklearn_linsgd/_fast_kernels.h sklearn_linsgd/_fast_small.h | $(PY)
 	@echo "==> installing sklearn_linsgd[test] (fetches dependencies, builds the compiled kernels; 1-3 minutes the first time)"
 	$(PIP_INSTALL) -e ".[test]"
 	touch $@
 
-$(VENV)/.installed-docs: setup.py pyproject.toml sklearn_linsgd/_fast.pyx | $(PY)
+$(VENV)/.installed-docs: setup.py pyproject.toml sklearn_linsgd/_fast.pyx sklearn_linsgd/_fast_kernels.h sklearn_linsgd/_fast_small.h | $(PY)
 	@echo "==> installing sklearn_linsgd[test,docs] (fetches dependencies, builds the compiled kernels; 1-3 minutes the first time)"
 	$(PIP_INSTALL) -e ".[test,docs]"
 	touch $@
 
-$(VENV)/.installed-bench: setup.py pyproject.toml sklearn_linsgd/_fast.pyx | $(PY)
+$(VENV)/.installed-bench: setup.py pyproject.toml sklearn_linsgd/_fast.pyx sklearn_linsgd/_fast_kernels.h sklearn_linsgd/_fast_small.h | $(PY)
 	@echo "==> installing sklearn_linsgd[bench] (fetches dependencies, builds the compiled kernels; 1-3 minutes the first time)"
 	$(PIP_INSTALL) -e ".[bench]"
 	touch $@

@@ -27,7 +27,10 @@ setup(
                 # the C kernels that _fast.pyx includes: found beside it, and
                 # a change to them rebuilds the extension
                 include_dirs=["sklearn_linsgd"],
-                depends=["sklearn_linsgd/_fast_kernels.h"],
+                depends=[
+                    "sklearn_linsgd/_fast_kernels.h",
+                    "sklearn_linsgd/_fast_small.h",
+                ],
                 # no-trapping-math: floating-point exception flags are not
                 # part of the kernels' contract (nan propagation is, and is
                 # unchanged); it lets the compiler vectorize loops with

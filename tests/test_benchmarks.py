@@ -281,13 +281,15 @@ def _build_c(tmp_path, source, *flags):
 
 @pytest.mark.parametrize("n_classes", [3, 10, 16])
 def test_kernel_harness_builds_and_checks_the_products(tmp_path, n_classes):
-    """benchmarks/kernel_harness: the C block extracted from _fast.pyx builds
-    with the extension's compiler, and the harness's products equal its plain
-    loops."""
-    pyx = os.path.join(os.path.dirname(HARNESS), "..", "sklearn_linsgd", "_fast.pyx")
+    """benchmarks/kernel_harness: the extension's _fast_small.h builds on its
+    own with the extension's compiler, and the harness's products equal its
+    plain loops."""
+    small = os.path.join(
+        os.path.dirname(HARNESS), "..", "sklearn_linsgd", "_fast_small.h"
+    )
     header = tmp_path / "kernels.h"
     subprocess.run(
-        [sys.executable, os.path.join(HARNESS, "extract.py"), pyx, str(header)],
+        [sys.executable, os.path.join(HARNESS, "extract.py"), small, str(header)],
         check=True,
     )
     assert "LINSGD_SMALL(d, double" in header.read_text()

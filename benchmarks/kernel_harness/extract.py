@@ -1,9 +1,9 @@
-"""Write the dense pass's small products (the C block of ``_fast.pyx``) to a
-header that ``harness.c`` includes: ``python extract.py _fast.pyx out.h``."""
+"""Write the dense pass's small products (``sklearn_linsgd/_fast_small.h``)
+with a prelude to a header that ``harness.c`` includes:
+``python extract.py _fast_small.h out.h``."""
 
 import sys
 
-MARK = "    /* Products of a dense batch"
 PRELUDE = """#include <stddef.h>
 #include <string.h>
 #include <sys/types.h>
@@ -13,21 +13,20 @@ typedef ssize_t Py_ssize_t;
 
 
 def main(src, out):
-    """Copy the C block that starts at ``MARK`` in ``src`` to ``out``.
+    """Write ``PRELUDE`` and the header ``src`` to ``out``.
 
     Parameters
     ----------
     src : str
-        Path of ``sklearn_linsgd/_fast.pyx``.
+        Path of ``sklearn_linsgd/_fast_small.h`` (the extension includes it
+        after ``_fast_kernels.h``, which defines what ``PRELUDE`` defines).
     out : str
-        Path of the header to write (``PRELUDE`` and the block).
+        Path of the header to write.
     """
     with open(src) as f:
         text = f.read()
-    start = text.index(MARK)
-    stop = text.index('    """', start)
     with open(out, "w") as f:
-        f.write(PRELUDE + text[start:stop])
+        f.write(PRELUDE + text)
 
 
 if __name__ == "__main__":
