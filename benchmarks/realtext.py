@@ -13,7 +13,8 @@ rows only:
 * ``"tfidf"``: ``TfidfVectorizer`` with word 1-2-grams (``min_df=2``,
   ``sublinear_tf=True``);
 * ``"hashing"``: ``HashingVectorizer(n_features=2**20)`` of word 1-2-grams
-  followed by ``TfidfTransformer(sublinear_tf=True)``.
+  followed by ``TfidfTransformer(sublinear_tf=True)``; ``n_features`` sets
+  another width (``benchmarks.bench_memory`` hashes to 2**22 columns).
 
 The texts are cached in ``benchmarks/.cache`` (one JSON file per list of
 packages and versions), so later runs skip the parse.
@@ -150,9 +151,28 @@ def load(packages=PACKAGES):
     return texts, labels, used
 
 
-def vectorise(kind="tfidf", packages=PACKAGES, dtype=np.float64):
-    """``(X_train, X_test, y_train, y_test, used)`` for ``"tfidf"`` or
-    ``"hashing"``; X is CSR of ``dtype``."""
+def vectorise(kind="tfidf", packages=PACKAGES, dtype=np.float64, n_features=2**20):
+    """The real-text workload, vectorised.
+
+    Parameters
+    ----------
+    kind : {"tfidf", "hashing"}, default="tfidf"
+        The vectoriser (see the module docstring).
+    packages : sequence of str, default=PACKAGES
+        The candidate labels (:func:`collect` keeps :data:`N_CLASSES`).
+    dtype : numpy dtype, default=np.float64
+        The dtype of X.
+    n_features : int, default=2**20
+        The number of columns of ``"hashing"`` (``HashingVectorizer``'s
+        ``n_features``); ignored by ``"tfidf"``, whose vocabulary sets it.
+
+    Returns
+    -------
+    X_train, X_test : scipy.sparse.csr_matrix of ``dtype``
+    y_train, y_test : ndarray of str
+    used : list of str
+        The packages used as labels.
+    """
     from sklearn.feature_extraction.text import (
         HashingVectorizer,
         TfidfTransformer,
@@ -172,7 +192,7 @@ def vectorise(kind="tfidf", packages=PACKAGES, dtype=np.float64):
         X_test = vec.transform(t_test)
     elif kind == "hashing":
         hasher = HashingVectorizer(
-            n_features=2**20,
+            n_features=n_features,
             ngram_range=(1, 2),
             alternate_sign=False,
             norm=None,
