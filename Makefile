@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 
-.PHONY: demo test lint format bench bench-quick bench-defaults docs fuzz clean
+.PHONY: demo test lint format bench bench-quick bench-defaults bench-memory docs fuzz clean
 
 # pip without --quiet prints one line per package it collects and a summary
 # of what it installed; the build backend's own log (compiler lines) stays
@@ -61,10 +61,13 @@ format: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .
 
 bench: $(VENV)/.installed-bench
-	$(PY) -m benchmarks.run && $(PY) -m benchmarks.bench_defaults
+	$(PY) -m benchmarks.run && $(PY) -m benchmarks.bench_defaults && $(PY) -m benchmarks.bench_memory
 
 bench-defaults: $(VENV)/.installed-bench
 	$(PY) -m benchmarks.bench_defaults
+
+bench-memory: $(VENV)/.installed-bench
+	$(PY) -m benchmarks.bench_memory
 
 bench-quick: $(VENV)/.installed-bench
 	$(PY) -m benchmarks.run --quick
