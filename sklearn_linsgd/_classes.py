@@ -144,7 +144,10 @@ _DOC_PARTS = {
     average : bool or int, default=False
         Averaged SGD: ``coef_`` and ``intercept_`` are the running mean of the
         iterates, from the first update (True) or once that many samples have
-        been seen (int).
+        been seen (int). On sparse data with AdaGrad steps (the default
+        ``learning_rate="auto"``, or ``adagrad``) no compiled pass averages:
+        the numpy reference pass runs, many times slower. There, prefer
+        averaging with a plain schedule, or no averaging.
 
     class_weight : dict, "balanced" or None, default=None
         Weights of each class, folded into the sample weights. "balanced" uses

@@ -11,10 +11,16 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from sklearn.datasets import load_digits, load_iris
+from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.linear_model import SGDClassifier
+from sklearn.model_selection import (
+    GridSearchCV,
+    StratifiedKFold,
+    cross_val_score,
+    train_test_split,
+)
 
 from benchmarks import realtext
 from sklearn_linsgd import LinearSVMSGD, PenaltyScaleWarning, SoftmaxSGD
@@ -385,3 +391,19 @@ def test_auto_with_momentum_takes_plain_steps(digits):
     est = _fit(SoftmaxSGD(momentum=0.9, random_state=0), X_train, y_train)
     assert est._opt_state.sq_grad_coef is None
     assert est.score(X_test, y_test) > 0.9
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("loader", [load_iris, load_wine, load_breast_cancer])
+def test_default_fits_on_small_raw_data_sets(cls, loader):
+    """scikit-learn's small bundled data sets, unscaled (one full-batch step
+    an epoch): the default fit learns them, at least as well as
+    SGDClassifier()'s default (an independent reference) and above 85 %
+    cross-validated accuracy (LinearSVC: 95-96 %)."""
+    X, y = loader(return_X_y=True)
+    cv = StratifiedKFold(5, shuffle=True, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        ours = cross_val_score(cls(random_state=0), X, y, cv=cv).mean()
+    theirs = cross_val_score(SGDClassifier(random_state=0), X, y, cv=cv).mean()
+    assert ours >= max(theirs, 0.85), (ours, theirs)
