@@ -136,20 +136,9 @@ def _batch_bounds(batches, n_samples):
     return rows.astype(np.int64, copy=False), stops - sizes, stops, True
 
 
-def compiled_pass(
-    state,
-    X,
-    y,
-    sample_weight,
-    batches,
-    *,
-    loss_grad,
-    schedule,
-    config,
-    buffer=None,
-    gather=None,
-):
-    """Run one pass with a compiled kernel; ``None`` when none applies.
+def compiled_pass(job):
+    """Run one pass (a :class:`~._state.PassJob`) with a compiled kernel;
+    ``None`` when none applies.
 
     ``batches`` is a list of slices or of index arrays, or a
     :class:`RowBatches` (as ``_base._batches`` makes them); ``buffer`` is
@@ -161,6 +150,9 @@ def compiled_pass(
     Returns ``(status, objective_total, rows_done)`` after updating ``state``
     (``t``, ``samples_seen``, ``n_avg``, ``last_step`` and the arrays).
     """
+    state, X, y, sample_weight, batches = job.data
+    loss_grad, schedule, config = job.rule
+    buffer, gather = job.buffer, job.gather
     kind = loss_kind(loss_grad) if ENABLED else None
     if kind is None or not getattr(schedule, "vectorized", False):
         # A plain callable learning_rate is called just before each update

@@ -112,23 +112,13 @@ def _update_average(state, batch_rows, config):
     state.avg_intercept += rate * (state.intercept - state.avg_intercept)
 
 
-def generic_pass(
-    state,
-    X,
-    y,
-    sample_weight,
-    batches,
-    *,
-    loss_grad,
-    schedule,
-    config,
-    epoch=1,
-    buffer=None,
-    gather=None,
-):
-    """The generic numpy pass (dense or CSR, every update rule): the
-    arguments and the result of :func:`._sgd.sgd_pass`."""
-    gather = gather_rows if gather is None else gather
+def generic_pass(job):
+    """The generic numpy pass (dense or CSR, every update rule) of a
+    :class:`~._state.PassJob`: the result of :func:`._sgd.sgd_pass`."""
+    state, X, y, sample_weight, batches = job.data
+    loss_grad, schedule, config = job.rule
+    epoch, buffer = job.epoch, job.buffer
+    gather = gather_rows if job.gather is None else job.gather
     total, rows_done = 0.0, 0
     prev_coef = state.coef.copy(order="K")
     prev_intercept = state.intercept.copy()
@@ -189,6 +179,14 @@ def _check_last_update(state, last, y, loss_grad, config, prev, epoch, step):
         raise _divergence(epoch, step, state)
 
 
+def _csr_batch(X, sample_weight, idx):
+    """A batch of CSR rows, their weights, and the batch restricted to the
+    columns it uses (``cols, Xc``, see :func:`compact_columns`)."""
+    Xb = X[idx]
+    cols, Xc = compact_columns(Xb)
+    return Xb, sample_weight[idx], cols, Xc
+
+
 def _lazy_sparse_ok(X, config):
     """Whether a lazy sparse pass applies: CSR data, no momentum, L2 or no
     penalty, no averaging together with AdaGrad."""
@@ -216,9 +214,7 @@ def _pending_decay(sq_grad, alpha, n_skipped, step_sum):
     return np.exp(-n_skipped * np.log1p(per_step))
 
 
-def _sgd_pass_lazy_adagrad(
-    state, X, y, sample_weight, batches, *, loss_grad, schedule, config, epoch
-):
+def _sgd_pass_lazy_adagrad(job):
     """:func:`sgd_pass` with AdaGrad on CSR data, touching only batch columns.
 
     A column's owed L2 decay is applied when a batch next uses it (and for
@@ -226,6 +222,9 @@ def _sgd_pass_lazy_adagrad(
     O(nnz x n_rows). The penalty part of the batch objective uses the stored
     weights, which do not yet carry the owed decay (an upper bound).
     """
+    state, X, y, sample_weight, batches = job.data
+    loss_grad, schedule, config = job.rule
+    epoch = job.epoch
     coef, intercept = state.coef, state.intercept
     sq_coef, sq_intercept = adagrad_sums(state, config)
     per_feature = sq_coef.ndim == 1
@@ -239,9 +238,7 @@ def _sgd_pass_lazy_adagrad(
     prev = None
     try:
         for idx in batches:
-            sw = sample_weight[idx]
-            Xb = X[idx]
-            cols, Xc = compact_columns(Xb)
+            Xb, sw, cols, Xc = _csr_batch(X, sample_weight, idx)
             old_cols = coef[:, cols]
             sq_cols = sq_coef[cols] if per_feature else sq_coef[:, cols]
             w_cols = old_cols
@@ -440,9 +437,7 @@ def _fold_scale(coef, scale, prev, average):
     return (cols_p, v_p * scale, b_p, scale_p / scale), _sq_norm(coef)
 
 
-def _sgd_pass_lazy_sparse(
-    state, X, y, sample_weight, batches, *, loss_grad, schedule, config, epoch
-):
+def _sgd_pass_lazy_sparse(job):
     """:func:`sgd_pass` for CSR data, touching only the batch's columns.
 
     The coefficients are held as ``W = scale * V``: the L2 decay
@@ -453,6 +448,9 @@ def _sgd_pass_lazy_sparse(
     average (``config.average_start``) is kept lazily by :class:`_LazyAverage`.
     The iterates are the same as the dense update's, up to rounding.
     """
+    state, X, y, sample_weight, batches = job.data
+    loss_grad, schedule, config = job.rule
+    epoch = job.epoch
     coef, intercept = state.coef, state.intercept
     alpha = config.alpha
     averaging = config.average_start is not None
@@ -479,9 +477,7 @@ def _sgd_pass_lazy_sparse(
 
     try:
         for idx in batches:
-            Xb = X[idx]
-            sw = sample_weight[idx]
-            cols, Xc = compact_columns(Xb)
+            Xb, sw, cols, Xc = _csr_batch(X, sample_weight, idx)
             v_cols = coef[:, cols]
             loss, grad_cols, grad_intercept = loss_grad(
                 scale * v_cols, intercept, Xc, y[idx], sw, denominator=Xb.shape[0]

@@ -24,7 +24,7 @@ from ._reference import (
     gather_rows,
     generic_pass,
 )
-from ._state import _divergence, adagrad_sums, plateau_step
+from ._state import PassJob, _divergence, adagrad_sums, plateau_step
 
 
 def normalise_weights(sample_weight, rows=None):
@@ -113,20 +113,19 @@ def sgd_pass(
         batches = list(batches)
     if config.adagrad:
         adagrad_sums(state, config)
-    rule = {"loss_grad": loss_grad, "schedule": schedule, "config": config}
-    data = (state, X, y, sample_weight, batches)
-    compiled = compiled_pass(*data, **rule, buffer=buffer, gather=gather)
+    rule = (loss_grad, schedule, config)
+    job = PassJob(state, X, y, sample_weight, batches, *rule, epoch, buffer, gather)
+    compiled = compiled_pass(job)
     if compiled is not None:
         status, total, rows_done = compiled
         if status:
             raise _divergence(epoch, state.last_step, state)
         return total / rows_done if rows_done else float("nan")
-    if _lazy_sparse_ok(X, config):
-        run = _sgd_pass_lazy_adagrad if config.adagrad else _sgd_pass_lazy_sparse
-        reads = {}  # CSR rows are sliced, never gathered into a buffer
-    else:
-        run, reads = generic_pass, {"buffer": buffer, "gather": gather}
-    return run(*data, **rule, epoch=epoch, **reads)
+    if not _lazy_sparse_ok(X, config):
+        return generic_pass(job)
+    # CSR rows are sliced, never gathered into the buffer
+    lazy = _sgd_pass_lazy_adagrad if config.adagrad else _sgd_pass_lazy_sparse
+    return lazy(job)
 
 
 #: The stopping rule compares rounds of at least this many updates: shorter

@@ -123,6 +123,55 @@ class SGDState:
         np.copyto(self.intercept, snapshot[1])
 
 
+@dataclass(frozen=True, eq=False)
+class PassJob:
+    """What one pass over the data needs; every pass takes one.
+
+    ``sgd_pass`` builds it from its arguments (see :func:`._sgd.sgd_pass`),
+    then hands it to the compiled pass or to a numpy reference pass.
+
+    Attributes
+    ----------
+    state : SGDState
+        Updated in place by the pass.
+    X, y, sample_weight : arrays
+        The data, class indices and normalised weights.
+    batches : sequence
+        Row selections, one per update.
+    loss_grad, schedule : callable
+        The loss's gradient and ``step -> step size``.
+    config : UpdateConfig
+    epoch : int
+        Named in a divergence error.
+    buffer : ndarray or None
+        Reused storage for gathered dense batches.
+    gather : callable or None
+        ``gather(X, idx, buffer) -> rows`` (a memmap's reader).
+    """
+
+    state: SGDState
+    X: object
+    y: np.ndarray
+    sample_weight: np.ndarray
+    batches: object
+    loss_grad: object
+    schedule: object
+    config: UpdateConfig
+    epoch: int = 1
+    buffer: Optional[np.ndarray] = None
+    gather: Optional[object] = None
+
+    @property
+    def data(self):
+        """``(state, X, y, sample_weight, batches)``."""
+        return self.state, self.X, self.y, self.sample_weight, self.batches
+
+    @property
+    def rule(self):
+        """``(loss_grad, schedule, config)``."""
+        return self.loss_grad, self.schedule, self.config
+
+
 def init_state(coef, intercept, *, momentum=0.0, t=0):
     """Return a fresh optimizer state around the given parameters (copied)."""
     # Column-major coef: X @ coef.T and X.T @ dscores are then both plain

@@ -284,12 +284,13 @@ def test_plain_callable_schedule_runs_the_reference_loop():
         return 0.05
 
     state = _state.init_state(np.zeros((3, X.shape[1])), np.zeros(3))
-    args = (state, X, y, np.ones(X.shape[0]), [np.arange(10)])
-    kwargs = dict(loss_grad=log_loss(), schedule=plain, config=_state.UpdateConfig())
-    assert _compiled.compiled_pass(*args, **kwargs) is None
+    data = (state, X, y, np.ones(X.shape[0]), [np.arange(10)])
+    config = _state.UpdateConfig()
+    job = _state.PassJob(*data, log_loss(), plain, config)
+    assert _compiled.compiled_pass(job) is None
     assert calls == []
-    kwargs["schedule"] = schedules.Constant(0.05)
-    assert _compiled.compiled_pass(*args, **kwargs) is not None
+    job = _state.PassJob(*data, log_loss(), schedules.Constant(0.05), config)
+    assert _compiled.compiled_pass(job) is not None
     assert state.t == 1
 
 
