@@ -116,7 +116,8 @@ _DOC_PARTS = {
         than ``tol`` (absolute), for ``n_iter_no_change`` consecutive epochs.
         Epochs of fewer than 16 updates (small data sets) are pooled into
         rounds of at least 16, and the rule compares the rounds' mean
-        objectives and counts rounds. None disables the rule. The default is 2e-3
+        objectives (or their best validation scores) and counts rounds.
+        None disables the rule. The default is 2e-3
         for the hinge and 1e-2 for the softmax, whose objective keeps
         falling slowly (its loss rewards confidence) long after the
         predictions settle (see :doc:`/hyperparameters`).

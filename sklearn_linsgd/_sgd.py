@@ -194,8 +194,8 @@ def sgd_epochs(
         ``tol`` of the monitored value (relative for the objective, see
         :func:`track_improvement`; epochs of fewer than
         :data:`SHORT_EPOCH_UPDATES` updates are pooled into rounds of at least
-        that many, and the rule compares their mean objectives and counts
-        rounds); ``None`` disables the rule.
+        that many, and the rule compares their mean objectives, or their best
+        validation scores, and counts rounds); ``None`` disables the rule.
     tol_floor : float, default=0.0
         The least objective size that ``tol`` is a fraction of.
     plateau : object or None
@@ -224,7 +224,7 @@ def sgd_epochs(
     if plateau is not None:
         state.plateau = None  # each fit starts the plateau rule afresh
     stopped = False
-    pooled = [0.0, 0]  # the round's objective times updates, and its updates
+    pooled = [None, 0]  # the round's value so far, and its updates
     restore_point = state.snapshot()  # the one copy: refreshed, not reallocated
     probe = _probe_rows(X, y, gather)
     start = time.time()
@@ -270,8 +270,7 @@ def sgd_epochs(
                 stopped = True
                 break
         elif tol is not None:
-            if mode == "min":
-                monitored = _pool(pooled, objective, state.t - t_start)
+            monitored = _pool(pooled, monitored, state.t - t_start, mode)
             if monitored is None:  # the round goes on
                 continue
             best, no_improvement = track_improvement(
@@ -296,17 +295,22 @@ def sgd_epochs(
     }
 
 
-def _pool(pooled, objective, updates):
-    """Add an epoch to the round ``pooled`` (in place); return the round's
-    mean objective once it has :data:`SHORT_EPOCH_UPDATES` updates (and
-    start the next round), else ``None``."""
-    pooled[0] += objective * updates
+def _pool(pooled, value, updates, mode):
+    """Add an epoch to the round ``pooled`` (in place, ``[None, 0]`` when it
+    starts); once the round has :data:`SHORT_EPOCH_UPDATES` updates, return
+    its value and start the next round, else return ``None``. A round's
+    objective (``mode="min"``) is the mean of its epochs', weighted by
+    updates; its validation score (``"max"``) is the best of its epochs'."""
+    if mode == "min":
+        pooled[0] = (pooled[0] or 0.0) + value * updates
+    else:
+        pooled[0] = value if pooled[0] is None else max(pooled[0], value)
     pooled[1] += updates
     if pooled[1] < SHORT_EPOCH_UPDATES:
         return None
-    value = pooled[0] / pooled[1]
-    pooled[:] = [0.0, 0]
-    return value
+    result = pooled[0] / pooled[1] if mode == "min" else pooled[0]
+    pooled[:] = [None, 0]
+    return result
 
 
 #: Rows on which the end of each epoch's parameters are checked for blow-up.
