@@ -201,7 +201,8 @@ def sgd_epochs(
     plateau : object or None
         A plateau schedule (``init_state()``, ``update(state, value)``,
         attribute ``mode``); it lowers ``state.lr_scale`` and training stops
-        when it is exhausted instead of by the patience rule.
+        when it is exhausted instead of by the patience rule. It sees the
+        same rounds as the stopping rule.
     validation_score : callable or None
         ``(coef, intercept) -> score`` (higher is better). When given, it is
         the monitored value and the best epoch's parameters are restored.
@@ -265,20 +266,20 @@ def sgd_epochs(
                 best_params = tuple(p.copy(order="K") for p in state.params())
         if verbose:
             _report(epoch, objective, val_scores, schedule, state, start)
+        if plateau is None and tol is None:
+            continue
+        monitored = _pool(pooled, monitored, state.t - t_start, mode)
+        if monitored is None:  # the round goes on
+            continue
         if plateau is not None:
-            if plateau_step(state, plateau, monitored) and tol is not None:
-                stopped = True
-                break
-        elif tol is not None:
-            monitored = _pool(pooled, monitored, state.t - t_start, mode)
-            if monitored is None:  # the round goes on
-                continue
+            stopped = plateau_step(state, plateau, monitored) and tol is not None
+        else:
             best, no_improvement = track_improvement(
                 best, no_improvement, monitored, tol, mode, tol_floor
             )
-            if no_improvement >= n_iter_no_change:
-                stopped = True
-                break
+            stopped = no_improvement >= n_iter_no_change
+        if stopped:
+            break
     if best_params is not None:
         state.restore(best_params)
         if state.avg_coef is not None:
