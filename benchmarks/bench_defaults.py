@@ -1320,20 +1320,20 @@ def _grid_log(res):
     )
 
 
-def main(argv=None):
-    """Command-line entry point."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="fewer repeats, shorter timeouts, no LogisticRegression on realtext "
-        "and no river",
-    )
+def add_run_options(parser, report, data, timeout_help):
+    """Add the options that the bench scripts writing a report share:
+    ``--out``, ``--timeout``, ``--blas-threads`` and ``--report-only``.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+    report, data : str
+        The file names of the markdown report and of its raw results in OUT.
+    timeout_help : str
+        What ``--timeout`` bounds.
+    """
     parser.add_argument("--out", default=os.path.join("benchmarks", "results"))
-    parser.add_argument(
-        "--workloads", nargs="+", choices=WORKLOADS, default=list(WORKLOADS)
-    )
-    parser.add_argument("--timeout", type=float, help="seconds per fit task")
+    parser.add_argument("--timeout", type=float, help=timeout_help)
     parser.add_argument(
         "--blas-threads",
         type=int,
@@ -1343,16 +1343,41 @@ def main(argv=None):
     parser.add_argument(
         "--report-only",
         action="store_true",
-        help="rewrite DEFAULTS.md from OUT/defaults.json without running anything",
+        help=f"rewrite {report} from OUT/{data} without running anything",
     )
+
+
+def rewrite_report(json_path, md_path, refresh, write):
+    """``--report-only``: read the raw results, let ``refresh(data)`` recompute
+    their verdicts in place, and write the report again."""
+    with open(json_path, encoding="utf-8") as f:
+        data = json.load(f)
+    refresh(data)
+    write(md_path, data)
+
+
+def main(argv=None):
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="fewer repeats, shorter timeouts, no LogisticRegression on realtext "
+        "and no river",
+    )
+    parser.add_argument(
+        "--workloads", nargs="+", choices=WORKLOADS, default=list(WORKLOADS)
+    )
+    add_run_options(parser, "DEFAULTS.md", "defaults.json", "seconds per fit task")
     args = parser.parse_args(argv)
     json_path = os.path.join(args.out, "defaults.json")
     md_path = os.path.join(args.out, "DEFAULTS.md")
     if args.report_only:
-        with open(json_path, encoding="utf-8") as f:
-            results = json.load(f)
-        results["targets"] = evaluate_targets(results)
-        write_report(md_path, results)
+
+        def refresh(results):
+            results["targets"] = evaluate_targets(results)
+
+        rewrite_report(json_path, md_path, refresh, write_report)
         return 0
 
     mode = "quick" if args.quick else "full"

@@ -562,33 +562,27 @@ def run_all(wl, timeout, log=print, configs=None):
 
 def main(argv=None):
     """Command-line entry point."""
-    from benchmarks.bench_defaults import _json_default, limit_blas
+    from benchmarks.bench_defaults import (
+        _json_default,
+        add_run_options,
+        limit_blas,
+        rewrite_report,
+    )
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
         "--quick", action="store_true", help="2**18 columns: a fast check"
     )
-    parser.add_argument("--out", default=os.path.join("benchmarks", "results"))
-    parser.add_argument("--timeout", type=float, help="seconds per configuration")
-    parser.add_argument(
-        "--blas-threads",
-        type=int,
-        default=1,
-        help="BLAS threads in the fits (default 1; 0 keeps the library default)",
-    )
-    parser.add_argument(
-        "--report-only",
-        action="store_true",
-        help="rewrite MEMORY.md from OUT/memory.json without running anything",
-    )
+    add_run_options(parser, "MEMORY.md", "memory.json", "seconds per configuration")
     args = parser.parse_args(argv)
     json_path = os.path.join(args.out, "memory.json")
     md_path = os.path.join(args.out, "MEMORY.md")
     if args.report_only:
-        with open(json_path, encoding="utf-8") as f:
-            data = json.load(f)
-        data["criteria"] = evaluate_criteria(data["results"], data["sizes"])
-        write_report(md_path, data)
+
+        def refresh(data):
+            data["criteria"] = evaluate_criteria(data["results"], data["sizes"])
+
+        rewrite_report(json_path, md_path, refresh, write_report)
         return 0
 
     mode = "quick" if args.quick else "full"
