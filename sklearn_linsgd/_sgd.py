@@ -263,7 +263,7 @@ def sgd_epochs(
             monitored = score
             if score > best_score:
                 best_score = score
-                best_params = tuple(p.copy(order="K") for p in state.params())
+                best_params = _keep_best(best_params, state.params())
         if verbose:
             _report(epoch, objective, val_scores, schedule, state, start)
         if plateau is None and tol is None:
@@ -296,6 +296,15 @@ def sgd_epochs(
     }
 
 
+def _keep_best(kept, params):
+    """Copy ``params`` into ``kept`` (allocated on the first call only)."""
+    if kept is None:
+        return tuple(p.copy(order="K") for p in params)
+    for dst, src in zip(kept, params):
+        np.copyto(dst, src)
+    return kept
+
+
 def _pool(pooled, value, updates, mode):
     """Add an epoch to the round ``pooled`` (in place, ``[None, 0]`` when it
     starts); once the round has :data:`SHORT_EPOCH_UPDATES` updates, return
@@ -320,13 +329,13 @@ PROBE_ROWS = 256
 
 def _probe_rows(X, y, gather):
     """Up to :data:`PROBE_ROWS` rows spread evenly over the data, with their
-    labels, gathered once (a copy of their own)."""
+    labels, gathered once (an index array always gathers into new storage)."""
     n_samples = X.shape[0]
     idx = np.unique(
         np.linspace(0, n_samples - 1, min(n_samples, PROBE_ROWS)).astype(np.intp)
     )
     rows = (gather_rows if gather is None else gather)(X, idx, None)
-    return rows.copy(), y[idx], np.ones(len(idx))
+    return rows, y[idx], np.ones(len(idx))
 
 
 def _explosive(state, objective, probe, loss_grad, config, first):
