@@ -165,14 +165,20 @@ def _batch_loss(loss_grad, coef, intercept, Xb, yb, sw):
     )
 
 
+def _batch_objective(loss_grad, state, Xb, yb, sw, config):
+    """The objective at ``state``'s parameters on a batch: its data loss (as
+    :func:`_batch_loss`) plus the penalty."""
+    value = _batch_loss(loss_grad, state.coef, state.intercept, Xb, yb, sw)
+    return value + penalty_value(state.coef, config.alpha, config.l1_ratio)
+
+
 def _check_last_update(state, last, y, loss_grad, config, prev, epoch, step):
     """Check the last update on its own batch: a pass never returns
     parameters whose objective there (penalty included) is non-finite (the
     next pass could not restore anything older, and would diverge whatever
     the step). Restores ``prev`` and raises :class:`DivergenceError`."""
     Xb, idx, sw = last
-    final = _batch_loss(loss_grad, state.coef, state.intercept, Xb, y[idx], sw)
-    final += penalty_value(state.coef, config.alpha, config.l1_ratio)
+    final = _batch_objective(loss_grad, state, Xb, y[idx], sw, config)
     if not np.isfinite(final):
         np.copyto(state.coef, prev[0])
         np.copyto(state.intercept, prev[1])

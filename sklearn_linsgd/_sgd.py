@@ -15,9 +15,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from ._compiled import compiled_pass
-from ._losses import penalty_value
 from ._reference import (
-    _batch_loss,
+    _batch_objective,
     _lazy_sparse_ok,
     _sgd_pass_lazy_adagrad,
     _sgd_pass_lazy_sparse,
@@ -350,8 +349,7 @@ def _explosive(state, objective, probe, loss_grad, config, first):
     if objective > limit:
         return objective
     Xp, yp, swp = probe
-    at_end = _batch_loss(loss_grad, state.coef, state.intercept, Xp, yp, swp)
-    at_end += penalty_value(state.coef, config.alpha, config.l1_ratio)
+    at_end = _batch_objective(loss_grad, state, Xp, yp, swp, config)
     return at_end if not at_end <= limit else None
 
 
