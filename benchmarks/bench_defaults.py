@@ -1356,6 +1356,15 @@ def rewrite_report(json_path, md_path, refresh, write):
     write(md_path, data)
 
 
+def save_results(json_path, md_path, data, write):
+    """Write the raw results to ``json_path`` and the report to ``md_path``
+    (creating their folder)."""
+    os.makedirs(os.path.dirname(json_path) or ".", exist_ok=True)
+    with open(json_path, "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=1, default=_json_default)
+    write(md_path, data)
+
+
 def main(argv=None):
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -1396,10 +1405,7 @@ def main(argv=None):
         elapsed=time.perf_counter() - start,
     )
     results["targets"] = evaluate_targets(results)
-    os.makedirs(args.out, exist_ok=True)
-    with open(json_path, "w", encoding="utf-8") as f:
-        json.dump(results, f, indent=1, default=_json_default)
-    write_report(md_path, results)
+    save_results(json_path, md_path, results, write_report)
     print("\n".join(targets_section(results["targets"])))
     print(f"wrote {md_path} and {json_path}")
     return 0

@@ -43,7 +43,6 @@ benches' JSON files); ``--report-only`` rewrites ``MEMORY.md`` from it.
 
 import argparse
 import gc
-import json
 import math
 import os
 import sys
@@ -563,10 +562,10 @@ def run_all(wl, timeout, log=print, configs=None):
 def main(argv=None):
     """Command-line entry point."""
     from benchmarks.bench_defaults import (
-        _json_default,
         add_run_options,
         limit_blas,
         rewrite_report,
+        save_results,
     )
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -616,10 +615,7 @@ def main(argv=None):
         "elapsed": time.perf_counter() - start,
     }
     data["criteria"] = evaluate_criteria(results, sizes)
-    os.makedirs(args.out, exist_ok=True)
-    with open(json_path, "w", encoding="utf-8") as f:
-        json.dump(data, f, indent=1, default=_json_default)
-    write_report(md_path, data)
+    save_results(json_path, md_path, data, write_report)
     print("\n".join(criteria_lines(data["criteria"])))
     print(f"wrote {md_path} and {json_path}")
     return 0
