@@ -34,6 +34,7 @@ from threadpoolctl import ThreadpoolController
 from . import _memmap, _sgd, _state, schedules
 from ._compiled import RowBatches, batch_bounds, permutation
 from ._losses import decision_scores, penalty_subgradient, penalty_value
+from ._reference import compact_columns
 
 NAMED_SCHEDULES = (
     "auto",
@@ -571,8 +572,9 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
         update count) with ``warm_start``."""
         n_rows, n_features = self._n_rows(classes.size), X.shape[1]
         if not (self.warm_start and hasattr(self, "_opt_state")):
-            zeros = np.zeros((n_rows, n_features), dtype=X.dtype)
-            return _state.init_state(zeros, zeros[:, 0], momentum=self.momentum)
+            return _state.zero_state(
+                n_rows, n_features, X.dtype, momentum=self.momentum
+            )
         if getattr(self, "coef_", np.empty(0)).shape != (n_rows, n_features) or (
             not np.array_equal(self.classes_, classes)
         ):
@@ -727,8 +729,9 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
         if first_call:
             self.classes_ = classes
             n_rows = self._n_rows(classes.size)
-            zeros = np.zeros((n_rows, X.shape[1]), dtype=X.dtype)
-            state = _state.init_state(zeros, zeros[:, 0], momentum=self.momentum)
+            state = _state.zero_state(
+                n_rows, X.shape[1], X.dtype, momentum=self.momentum
+            )
             state.plateau = None
             self._store(state)
             self.loss_curve_ = []
@@ -827,8 +830,7 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
         schedule or None.
         """
         coef = self._opt_state.coef
-        zeros = np.zeros_like(coef)
-        state = _state.init_state(zeros, zeros[:, 0], momentum=self.momentum)
+        state = _state.zero_state(*coef.shape, coef.dtype, momentum=self.momentum)
         state.plateau = None
         if row_scale is not None:
             state.row_scale = row_scale
@@ -1091,15 +1093,18 @@ def weight_scale(
         return DEFAULT_WEIGHT_SCALE
     Xs = X[idx] if gather is None or sp.issparse(X) else gather(X, idx, None)
     if sp.issparse(Xs):
-        Xs = _used_columns(Xs)
+        Xs = compact_columns(Xs)[1]  # the columns that occur
     # Class means of X / s: a (classes x rows) averaging matrix times the rows.
     totals = np.bincount(y, weights=w, minlength=present.size)
     avg = sp.csr_matrix(
         (w / (totals[y] * scale), (y, np.arange(idx.size))),
         shape=(present.size, idx.size),
     )
-    means = avg @ Xs
-    means = means.toarray() if sp.issparse(means) else np.asarray(means)
+    if sp.issparse(Xs):  # dense means straight away (a sparse product of
+        # nearly dense rows would take 1.5 times their size, then a copy)
+        means = (Xs.T @ avg.T.toarray()).T
+    else:
+        means = np.asarray(avg @ Xs)
     sq = np.einsum("ij,ij->i", means, means)
     # Margins of the nearest-centroid scores x . m_k - |m_k|**2 / 2.
     scores = np.asarray(Xs @ means.T, dtype=np.float64) / scale - sq / 2
@@ -1108,13 +1113,15 @@ def weight_scale(
     median = _weighted_median(np.abs(true - scores.max(axis=1)), w)
     if not (median > 0 and math.isfinite(median)):
         return DEFAULT_WEIGHT_SCALE
+    occur = means.any(axis=0)  # features that occur in the rows read
     if n_rows == 1 and present.size == 2:  # the binary model: m_1 - m_0
         weights = means[1] - means[0]
-    else:  # centred over the classes
-        weights = means - means.mean(axis=0)
-    occur = np.any(means != 0, axis=0)  # features that occur in the rows read
+    else:  # centred over the classes (in place: a copy as large as the model)
+        weights = means
+        weights -= means.mean(axis=0)
     n_weights = max(int(occur.sum()) * (weights.size // means.shape[1]), 1)
-    spread = math.sqrt(float(np.vdot(weights, weights)) / n_weights)
+    flat = weights.ravel(order="K")  # no copy, in either layout
+    spread = math.sqrt(float(np.vdot(flat, flat)) / n_weights)
     value = spread / median
     if alpha > 0:
         # Where the penalty dominates, the weights stay near -gradient /
@@ -1124,14 +1131,6 @@ def weight_scale(
     if not (value > 0 and math.isfinite(value)):
         return DEFAULT_WEIGHT_SCALE
     return float(min(max(value, WEIGHT_SCALE_RANGE[0]), WEIGHT_SCALE_RANGE[1]))
-
-
-def _used_columns(X):
-    """``X`` (CSR) restricted to the columns it uses, renumbered in order."""
-    used = np.zeros(X.shape[1], dtype=bool)
-    used[X.indices] = True
-    local = (np.cumsum(used) - 1)[X.indices]
-    return sp.csr_matrix((X.data, local, X.indptr), shape=(X.shape[0], int(used.sum())))
 
 
 def _weighted_median(values, weights):

@@ -322,19 +322,22 @@ def _sq_norm(a):
     return float(np.einsum("ij,ij->", a, a))
 
 
-def compact_columns(Xb):
+def compact_columns(Xb, cols=None):
     """The columns that occur in a CSR batch, and the batch restricted to them.
 
-    Returns ``cols`` (sorted feature indices) and a CSR matrix of shape
-    ``(n_rows, cols.size)`` that shares ``data`` and ``indptr`` with ``Xb``.
+    ``cols`` (sorted feature indices that hold every entry of ``Xb``) keeps
+    those columns instead of the ones that occur. Returns ``cols`` and a CSR
+    matrix of shape ``(n_rows, cols.size)`` that shares ``data`` and
+    ``indptr`` with ``Xb``, its column indices renumbered in the same order.
     """
     n_features = Xb.shape[1]
-    if Xb.indices.size * 8 < n_features:  # few entries: sorting is cheaper
+    if cols is None and Xb.indices.size * 8 < n_features:  # few: sort
         cols, inverse = np.unique(Xb.indices, return_inverse=True)
     else:  # mark the present columns: O(n_features) without a sort
-        present = np.zeros(n_features, dtype=bool)
-        present[Xb.indices] = True
-        cols = np.flatnonzero(present)
+        if cols is None:
+            present = np.zeros(n_features, dtype=bool)
+            present[Xb.indices] = True
+            cols = np.flatnonzero(present)
         position = np.empty(n_features, dtype=Xb.indices.dtype)
         position[cols] = np.arange(cols.size, dtype=Xb.indices.dtype)
         inverse = position[Xb.indices]

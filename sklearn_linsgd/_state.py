@@ -187,6 +187,17 @@ def init_state(coef, intercept, *, momentum=0.0, t=0):
     )
 
 
+def zero_state(n_rows, n_features, dtype, *, momentum=0.0):
+    """A fresh optimizer state at zero parameters (allocated once, not
+    copied as :func:`init_state` copies)."""
+    coef = np.zeros((n_rows, n_features), dtype=dtype, order="F")
+    state = SGDState(coef=coef, intercept=np.zeros(n_rows, dtype=dtype))
+    if momentum:
+        state.velocity_coef = np.zeros_like(coef)
+        state.velocity_intercept = np.zeros_like(state.intercept)
+    return state
+
+
 #: State entries that a parallel round averages over the partitions, weighted
 #: by rows (parameters, momentum buffers), and AdaGrad's sums of squared
 #: gradients, which each partition adds to and which are pooled.
