@@ -198,6 +198,58 @@ def zero_state(n_rows, n_features, dtype, *, momentum=0.0):
     return state
 
 
+#: The arrays with one entry per feature (a column of ``coef``, the last
+#: axis): what :func:`narrow` gathers and :func:`widen` scatters back.
+FEATURE_KEYS = ("coef", "velocity_coef", "avg_coef", "sq_grad_coef")
+
+
+def nonzero_columns(state):
+    """Boolean mask of the features (columns of ``coef``) where a parameter,
+    a velocity or a running average is non-zero."""
+    mask = np.zeros(state.coef.shape[1], dtype=bool)
+    for key in ("coef", "velocity_coef", "avg_coef"):
+        values = getattr(state, key)
+        if values is not None:
+            mask |= values.any(axis=0)
+    return mask
+
+
+def narrow(state, cols):
+    """A state over the features ``cols`` only (sorted column indices).
+
+    The per-feature arrays (:data:`FEATURE_KEYS`) are gathered, the rest is
+    shared. A pass over data whose non-zeros lie in ``cols`` gives the
+    narrowed state the same values as the whole one, provided every
+    parameter, velocity and running average outside ``cols`` is zero: those
+    then stay zero, and their AdaGrad sums unchanged. :func:`widen` writes
+    the result back.
+    """
+    values = state.as_dict()
+    for key in FEATURE_KEYS:
+        if values[key] is not None:
+            values[key] = values[key][..., cols]  # keeps Fortran order
+    return SGDState(**values)
+
+
+def widen(state, narrowed, cols, n_features):
+    """Write a :func:`narrow`-ed state back into ``state`` (in place): its
+    per-feature arrays into the columns ``cols`` of ``n_features`` (of zeros
+    where ``state`` no longer holds the array), every other field as it is.
+    ``narrowed`` lets go of each array once it is written."""
+    for f in fields(SGDState):
+        value = getattr(narrowed, f.name)
+        if f.name not in FEATURE_KEYS or value is None:
+            setattr(state, f.name, value)
+            continue
+        full = getattr(state, f.name)
+        shape = (*value.shape[:-1], n_features)
+        if full is None or full.shape != shape or full.dtype != value.dtype:
+            full = np.zeros(shape, dtype=value.dtype, order="F")
+            setattr(state, f.name, full)
+        full[..., cols] = value
+        setattr(narrowed, f.name, None)  # let go as soon as written
+
+
 #: State entries that a parallel round averages over the partitions, weighted
 #: by rows (parameters, momentum buffers), and AdaGrad's sums of squared
 #: gradients, which each partition adds to and which are pooled.

@@ -14,6 +14,8 @@ from sklearn_linsgd._compiled import (
     batch_bounds,
     permutation,
 )
+from sklearn_linsgd._reference import compact_columns
+from sklearn_linsgd._state import SGDState
 
 ESTIMATORS = [LinearSVMSGD, SoftmaxSGD]
 
@@ -312,3 +314,92 @@ def test_adagrad_refuses_momentum():
     X, y = _sparse_problem(2)
     with pytest.raises(ValueError, match="momentum=0"):
         SoftmaxSGD(adagrad=True, momentum=0.9).fit(X, y)
+
+
+def _wide_problem(seed=0):
+    # hashed text's shape: 2,000 columns, of which the rows use 200
+    rng = np.random.default_rng(seed)
+    used = np.sort(rng.choice(2000, 200, replace=False))
+    X = sp.random(300, 200, density=0.05, random_state=seed, format="csr")
+    X.data *= 3
+    X = sp.csr_matrix((X.data, used[X.indices], X.indptr), shape=(300, 2000))
+    return X, rng.integers(0, 3, X.shape[0]), used
+
+
+NARROW_CASES = {
+    "defaults": {},
+    "plain": dict(learning_rate="invscaling", eta0=0.5),
+    "elasticnet": dict(penalty="elasticnet", l1_ratio=0.5, alpha=1e-3),
+    "average": dict(average=True),
+    "momentum": dict(momentum=0.9, learning_rate="constant", eta0=0.05),
+    "adagrad-coordinate": dict(adagrad="coordinate"),
+    "early-stopping": dict(early_stopping=True, validation_fraction=0.2),
+    "adaptive": dict(learning_rate="adaptive", eta0=0.5, tol=1e-2),
+}
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("case", NARROW_CASES)
+def test_narrowed_fit_equals_the_whole_fit(cls, case, monkeypatch):
+    # A fit on CSR data that uses few of its columns runs on those columns
+    # only; the parameters, counters and curves are the whole state's.
+    X, y, used = _wide_problem()
+    params = {"max_iter": 6, "tol": None, "random_state": 0, **NARROW_CASES[case]}
+    narrowed_calls = []
+    narrow = _sgd.narrow
+    monkeypatch.setattr(
+        _sgd, "narrow", lambda s, c: narrowed_calls.append(c.size) or narrow(s, c)
+    )
+    narrowed = cls(**params).fit(X, y)
+    assert narrowed_calls == [used.size]
+    monkeypatch.setattr(_sgd, "NARROW_SHARE", 0.0)
+    whole = cls(**params).fit(X, y)
+    assert narrowed_calls == [used.size]  # the reference fit is not narrowed
+    np.testing.assert_array_equal(narrowed.coef_, whole.coef_)
+    np.testing.assert_array_equal(narrowed.intercept_, whole.intercept_)
+    assert narrowed.t_ == whole.t_ and narrowed.n_iter_ == whole.n_iter_
+    np.testing.assert_allclose(narrowed.loss_curve_, whole.loss_curve_, rtol=1e-12)
+    assert getattr(narrowed, "validation_scores_", None) == getattr(
+        whole, "validation_scores_", None
+    )
+    assert not np.delete(narrowed.coef_, used, axis=1).any()
+    # the state goes on as the whole one would
+    narrowed.partial_fit(X[:50], y[:50])
+    whole.partial_fit(X[:50], y[:50])
+    np.testing.assert_allclose(narrowed.coef_, whole.coef_, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_warm_start_keeps_the_weights_of_columns_the_data_leaves(cls, monkeypatch):
+    # warm_start on data that uses other columns: the old non-zero columns
+    # are live (their L2 decay goes on), the columns neither uses stay zero
+    X, y, used = _wide_problem()
+    X2, y2, used2 = _wide_problem(seed=1)
+    params = dict(warm_start=True, max_iter=3, tol=None, random_state=0)
+    est = cls(**params).fit(X, y)
+    whole = cls(**params).fit(X, y)
+    est.fit(X2, y2)
+    monkeypatch.setattr(_sgd, "NARROW_SHARE", 0.0)
+    whole.fit(X2, y2)
+    np.testing.assert_array_equal(est.coef_, whole.coef_)
+    only_first = np.setdiff1d(used, used2)
+    assert np.abs(est.coef_[:, only_first]).sum() > 0
+    assert not np.delete(est.coef_, np.union1d(used, used2), axis=1).any()
+
+
+def test_narrowing_needs_csr_with_dead_columns():
+    X, y, used = _wide_problem()
+    state = SGDState(coef=np.zeros((3, X.shape[1]), order="F"), intercept=np.zeros(3))
+    np.testing.assert_array_equal(_sgd._live_columns(state, X, None), used)
+    assert _sgd._live_columns(state, X.tocsc(), None) is None
+    assert _sgd._live_columns(state, X.toarray(), None) is None
+    dense_rows = sp.csr_matrix(np.ones((2, X.shape[1])))
+    assert _sgd._live_columns(state, dense_rows, None) is None
+    wider = np.union1d(used, [0, 1, 2])  # columns kept may hold no entry
+    cols, taken = compact_columns(X, wider)
+    assert cols is wider and taken.shape == (X.shape[0], wider.size)
+    np.testing.assert_array_equal(taken.toarray(), X.toarray()[:, wider])
+    assert taken.data is X.data or np.shares_memory(taken.data, X.data)
+    cols, found = compact_columns(X)
+    np.testing.assert_array_equal(cols, used)
+    np.testing.assert_array_equal(found.toarray(), X.toarray()[:, used])
