@@ -24,6 +24,13 @@ the peak resident size above the size before the fit: what ``fit`` added
 ``max_iter=2, tol=None, random_state=0`` (momentum: ``max_iter=1``, see
 :func:`make_configs`), so it is short and runs the same epochs each time.
 
+On this data the rows use a few per cent of the 2**22 columns, and ``fit``
+runs its epochs on those columns only (a narrowed state, see
+``sklearn_linsgd._sgd._narrowed``): that is what the plain rows measure. The
+rows "at the whole width" switch narrowing off in the child, so they measure
+what the same configuration holds on data whose rows use every column (a
+tf-idf vocabulary built on the training rows).
+
 RSS counts the pages that were written: a zeroed buffer that is never
 written does not count (``tracemalloc``, which the unit tests use, counts
 it), and a large array counts in full once its pages were touched.
@@ -48,7 +55,7 @@ import os
 import sys
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
@@ -66,6 +73,8 @@ REFERENCE = "sgd"  # SGDClassifier(): the peak every ratio is to
 PLAIN = "plain"
 #: The configurations that may add at most one model more than plain SGD.
 EXTRA_MODEL = ("average", "momentum", "adagrad_coordinate", "default")
+#: Key suffix of the configurations fitted at the whole width (Config.whole).
+WHOLE = "_whole"
 #: The fit settings every configuration shares.
 COMMON = {"max_iter": 2, "tol": None, "random_state": 0}
 
@@ -78,6 +87,10 @@ class Config:
     label: str
     make: Callable
     note: str = ""
+    #: Fit at the whole width: the state is not narrowed to the columns the
+    #: rows use (``sklearn_linsgd._sgd.NARROW_SHARE = 0`` in the child), as
+    #: on data whose rows use every column.
+    whole: bool = False
 
 
 def make_configs():
@@ -102,7 +115,7 @@ def make_configs():
     def svm(**kw):
         return lambda: LinearSVMSGD(**{**COMMON, **kw})
 
-    return [
+    configs = [
         Config("sgd", "SGDClassifier()", lambda: SGDClassifier(**COMMON)),
         Config(
             "plain", 'LinearSVMSGD(learning_rate="constant", eta0=0.01)', svm(**plain)
@@ -128,6 +141,12 @@ def make_configs():
         ),
         Config("softmax", "SoftmaxSGD()", lambda: SoftmaxSGD(**COMMON)),
     ]
+    whole = [
+        replace(c, key=c.key + WHOLE, label=c.label + " at the whole width", whole=True)
+        for c in configs
+        if c.key in (PLAIN, *EXTRA_MODEL)
+    ]
+    return configs + whole
 
 
 # ------------------------------------------------------------ the workload
@@ -231,6 +250,10 @@ def measure_fit(config, X, y, n_warm=N_WARM):
     from benchmarks.runners import PeakMemory, _proc_status_mib
 
     warnings.simplefilter("ignore")
+    if config.whole:
+        from sklearn_linsgd import _sgd
+
+        _sgd.NARROW_SHARE = 0.0
     try:
         warm = config.make()
         warm.set_params(max_iter=1)
@@ -310,14 +333,27 @@ def evaluate_criteria(results, sizes):
         ``what``, ``met`` (True, False, or None when not evaluated) and
         ``detail``: first plain SGD against :func:`plain_bound_mib`, then
         each of :data:`EXTRA_MODEL` against plain's peak plus one model and
-        :data:`FEW_BATCHES` batches. The bounds are inclusive.
+        :data:`FEW_BATCHES` batches. The bounds are inclusive. The
+        configurations fitted at the whole width (keys ending in
+        :data:`WHOLE`) get the same criteria against their own plain SGD.
     """
+    out = []
+    for suffix, where in (("", ""), (WHOLE, " (whole width)")):
+        if suffix and not any(key.endswith(suffix) for key in results):
+            continue
+        out += _width_criteria(results, sizes, suffix, where)
+    return out
+
+
+def _width_criteria(results, sizes, suffix, where):
+    """:func:`evaluate_criteria` for the configurations whose keys end in
+    ``suffix`` (``where`` is added to each criterion's name)."""
     model = sizes["model_mib"]
     batches = FEW_BATCHES * sizes["batch_work_mib"]
-    plain = results.get(PLAIN)
+    plain = results.get(PLAIN + suffix)
     bound = plain_bound_mib(sizes)
     out = []
-    what = f"plain SGD adds <= 2 models + {FEW_BATCHES} batches"
+    what = f"plain SGD adds <= 2 models + {FEW_BATCHES} batches{where}"
     if _ok(plain):
         peak = plain["peak_mib"]
         out.append(
@@ -338,8 +374,8 @@ def evaluate_criteria(results, sizes):
         "default": "AdaGrad by feature (the default)",
     }
     for key in EXTRA_MODEL:
-        res = results.get(key)
-        what = f"{names[key]} adds <= plain SGD + 1 model"
+        res = results.get(key + suffix)
+        what = f"{names[key]} adds <= plain SGD + 1 model{where}"
         if not _ok(plain):
             detail = "plain SGD: " + _why_not(plain)
             out.append({"what": what, "met": None, "detail": detail})

@@ -209,11 +209,22 @@ def test_configs_share_the_short_fit_settings():
         "adagrad_coordinate",
         "momentum",
         "softmax",
+        "plain_whole",
+        "default_whole",
+        "average_whole",
+        "adagrad_coordinate_whole",
+        "momentum_whole",
     ]
+    by_key = {c.key: c for c in configs}
     for c in configs:
         params = c.make().get_params()
         assert params["tol"] is None and params["random_state"] == 0
-        assert params["max_iter"] == (1 if c.key == "momentum" else 2)
+        assert params["max_iter"] == (1 if c.key.startswith("momentum") else 2)
+        assert c.whole == c.key.endswith("_whole")
+        if c.whole:  # the same estimator, fitted at the whole width
+            twin = by_key[c.key.removesuffix("_whole")]
+            assert c.make().get_params() == twin.make().get_params()
+            assert c.label == twin.label + " at the whole width"
     params = {c.key: c.make().get_params() for c in configs}
     assert params["plain"]["learning_rate"] == "constant"
     assert params["plain"]["adagrad"] is False
@@ -234,3 +245,34 @@ def test_run_config_end_to_end_on_a_tiny_problem():
     assert res["key"] == "plain" and res["n_iter"] == 2
     assert res["peak_mib"] >= 0 and res["fit_time"] > 0
     assert res["coef_mib"] == 3 * 2**12 * 8 / 2**20
+
+
+def test_whole_width_configs_get_their_own_criteria():
+    res = results()
+    res.update(
+        {
+            k + "_whole": ok(k + "_whole", v["peak_mib"] + 1)
+            for k, v in results().items()
+        }
+    )
+    res["momentum_whole"] = ok("momentum_whole", 4032.0)
+    crit = bm.evaluate_criteria(res, sizes())
+    names = [c["what"] for c in crit]
+    assert len(names) == 10 and names[5:] == [n + " (whole width)" for n in names[:5]]
+    assert all(c["met"] for c in crit[:5])
+    met = {c["what"]: c["met"] for c in crit[5:]}
+    assert met["momentum adds <= plain SGD + 1 model (whole width)"] is False
+    assert met["averaging adds <= plain SGD + 1 model (whole width)"] is True
+    assert "vs plain 1341 " in crit[6]["detail"]  # its own plain SGD
+
+
+def test_whole_width_config_fits_without_narrowing(monkeypatch):
+    # the child sets NARROW_SHARE to 0: run measure_fit here and spy on it
+    from sklearn_linsgd import _sgd
+
+    monkeypatch.setattr(_sgd, "NARROW_SHARE", _sgd.NARROW_SHARE)
+    X = sp.random(200, 2**12, density=0.002, format="csr", random_state=0)
+    y = np.random.default_rng(0).integers(0, 3, 200)
+    whole = next(c for c in bm.make_configs() if c.key == "plain_whole")
+    bm.measure_fit(whole, X, y, n_warm=20)
+    assert _sgd.NARROW_SHARE == 0.0
