@@ -13,11 +13,16 @@ from ._losses import hinge_loss, log_loss
 # The parameters and attributes that both estimators share, documented once.
 _DOC_PARTS = {
     "<shared parameters>": """\
-    alpha : float, default=1e-4
+    alpha : float, default=<alpha default>
         Regularization strength (>= 0): the objective is the weighted mean loss
         plus ``alpha * R(W)``, scaled as in
         :class:`~sklearn.linear_model.SGDClassifier`, so ``alpha`` values carry
-        over. The intercept is never penalised.
+        over. The intercept is never penalised. The default is 1e-4 for the
+        hinge (``SGDClassifier``'s) and 1e-6 for the softmax: the
+        Weston-Watkins hinge sums ``K - 1`` margins a row, the softmax has
+        one log-probability, so the same ``alpha`` weighs far more against
+        the softmax's loss, and at 1e-4 it over-regularises the softmax on
+        rows of unit norm such as tf-idf text (see :doc:`/hyperparameters`).
 
     penalty : {"l2", "l1", "elasticnet"} or None, default="l2"
         ``R(W) = 0.5 * ||W||_F^2`` ("l2"), ``|W|_1`` ("l1"),
@@ -201,12 +206,12 @@ _DOC_PARTS = {
 }
 
 
-def _shared_doc(template, tol):
+def _shared_doc(template, alpha, tol):
     """Fill the shared parameter and attribute sections into a class docstring
-    (with the estimator's default ``tol``)."""
+    (with the estimator's defaults of ``alpha`` and ``tol``)."""
     for placeholder, text in _DOC_PARTS.items():
         template = template.replace(placeholder, text)
-    return template.replace("<tol default>", tol)
+    return template.replace("<alpha default>", alpha).replace("<tol default>", tol)
 
 
 class LinearSVMSGD(BaseSGDClassifier):
@@ -256,6 +261,7 @@ class LinearSVMSGD(BaseSGDClassifier):
     >>> clf[-1].coef_.shape
     (10, 64)
     """,
+        alpha="1e-4",
         tol="2e-3",
     )
 
@@ -369,6 +375,7 @@ class SoftmaxSGD(BaseSGDClassifier):
     >>> clf.predict_proba(X[:2]).shape
     (2, 10)
     """,
+        alpha="1e-6",
         tol="1e-2",
     )
 
@@ -382,7 +389,7 @@ class SoftmaxSGD(BaseSGDClassifier):
     def __init__(
         self,
         *,
-        alpha=1e-4,
+        alpha=1e-6,
         penalty="l2",
         l1_ratio=0.15,
         fit_intercept=True,

@@ -105,7 +105,8 @@ def test_anchor_objective_equals_our_objective_at_the_same_parameters():
     from sklearn_linsgd import SoftmaxSGD
 
     X_train, y_train, _, _ = workloads.make_dense(400, 256)
-    ours = SoftmaxSGD(max_iter=2, tol=None, random_state=0).fit(X_train, y_train)
+    ours = SoftmaxSGD(alpha=runners.ALPHA, max_iter=2, tol=None, random_state=0)
+    ours.fit(X_train, y_train)
     expected = ours.objective(X_train, y_train)
     anchor = LogisticRegression(max_iter=1)
     anchor.classes_ = ours.classes_

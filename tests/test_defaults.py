@@ -111,12 +111,12 @@ def test_default_fits_on_scaled_digits_agree(digits, cls):
 def test_penalty_dominated_by_the_scale_is_warned(digits, cls):
     X_train, _, y_train, _ = digits
     with pytest.warns(PenaltyScaleWarning, match=r"alpha / norm\*\*2 = 0.026"):
-        cls(max_iter=2, tol=None).fit(X_train * 1e-3, y_train)
+        cls(alpha=1e-4, max_iter=2, tol=None).fit(X_train * 1e-3, y_train)
     with pytest.warns(PenaltyScaleWarning, match="Scale the features"):
-        cls().partial_fit(X_train * 1e-3, y_train, classes=np.arange(10))
+        cls(alpha=1e-4).partial_fit(X_train * 1e-3, y_train, classes=np.arange(10))
     with warnings.catch_warnings():
         warnings.simplefilter("error", PenaltyScaleWarning)
-        cls(max_iter=2, tol=None).fit(X_train, y_train)  # raw pixels: fine
+        cls(alpha=1e-4, max_iter=2, tol=None).fit(X_train, y_train)  # raw: fine
         cls(max_iter=2, tol=None, alpha=1e-6).fit(X_train * 1e-3, y_train)
 
 
@@ -332,6 +332,17 @@ def test_default_tol_is_per_loss():
     assert LinearSVMSGD().tol == 2e-3 and SoftmaxSGD().tol == 1e-2
     assert "tol : float or None, default=2e-3" in LinearSVMSGD.__doc__
     assert "tol : float or None, default=1e-2" in SoftmaxSGD.__doc__
+
+
+def test_default_alpha_is_per_loss():
+    """The hinge keeps SGDClassifier's alpha; the softmax, whose one
+    log-probability a row weighs less against the penalty than the hinge's
+    K - 1 margins, defaults to a smaller one (measured on real text in
+    docs/hyperparameters.rst)."""
+    assert LinearSVMSGD().alpha == 1e-4 == SGDClassifier().alpha
+    assert SoftmaxSGD().alpha == 1e-6
+    assert "alpha : float, default=1e-4" in LinearSVMSGD.__doc__
+    assert "alpha : float, default=1e-6" in SoftmaxSGD.__doc__
 
 
 def test_stopping_rule_is_relative_with_a_floor():
