@@ -351,13 +351,19 @@ def _narrowed(state, X, gather, validation_score):
 
 def _live_columns(state, X, gather):
     """Sorted indices of the live columns of CSR ``X`` (see :func:`_narrowed`)
-    when narrowing applies, else ``None``."""
+    when narrowing applies, else ``None``: at most :data:`NARROW_SHARE` of
+    the columns are live, and the model's dead columns take more memory than
+    the renumbered column indices of ``X`` that narrowing allocates (a
+    model of few classes over many rows is not worth it)."""
     if gather is not None or getattr(X, "format", None) != "csr":
         return None
     live = nonzero_columns(state)
     live[X.indices] = True
     cols = np.flatnonzero(live)
-    return cols if cols.size <= NARROW_SHARE * X.shape[1] else None
+    dead_bytes = (X.shape[1] - cols.size) * state.coef.shape[0] * state.coef.itemsize
+    if cols.size > NARROW_SHARE * X.shape[1] or dead_bytes <= X.indices.nbytes:
+        return None
+    return cols
 
 
 def _restore_best(state, best_params):

@@ -395,6 +395,13 @@ def test_narrowing_needs_csr_with_dead_columns():
     assert _sgd._live_columns(state, X.toarray(), None) is None
     dense_rows = sp.csr_matrix(np.ones((2, X.shape[1])))
     assert _sgd._live_columns(state, dense_rows, None) is None
+    # the renumbered indices would take more than the dead columns of a
+    # one-row model: X is never copied as much as that for nothing
+    binary = SGDState(coef=np.zeros((1, 2000), order="F"), intercept=np.zeros(1))
+    many_rows = sp.vstack([X] * 2)
+    assert 1800 * 8 > X.indices.nbytes and 1800 * 8 <= many_rows.indices.nbytes
+    np.testing.assert_array_equal(_sgd._live_columns(binary, X, None), used)
+    assert _sgd._live_columns(binary, many_rows, None) is None
     wider = np.union1d(used, [0, 1, 2])  # columns kept may hold no entry
     cols, taken = compact_columns(X, wider)
     assert cols is wider and taken.shape == (X.shape[0], wider.size)
