@@ -899,9 +899,10 @@ cdef Py_ssize_t _entries_by_column(
     A stable least-significant-digit radix sort of ``column << 32 | entry``
     keys (``n_digits`` digits of ``digit_bits`` bits cover the columns): a
     column's entries stay in the order of the rows, then of the row's
-    entries. All its arrays are the size of the batch (``hist``: ``2 **
-    digit_bits``), none the width of the data: a counting sort by column
-    read and wrote a per-feature array at random three times per entry.
+    entries. All its arrays are the size of the batch (``hist``: ``n_digits
+    * 2 ** digit_bits``, every digit's counts taken in the one read of the
+    entries), none the width of the data: a counting sort by column read and
+    wrote a per-feature array at random three times per entry.
     """
     cdef Py_ssize_t i, p, e, n = 0, n_cols = 0, n_bins = (<Py_ssize_t> 1) << digit_bits
     cdef Py_ssize_t acc, h
@@ -911,6 +912,9 @@ cdef Py_ssize_t _entries_by_column(
     cdef unsigned long long *dst = tmp
     cdef unsigned long long *sw
     cdef long long c, prev = -1
+    cdef Py_ssize_t *hd
+    cdef unsigned long long col
+    memset(hist, 0, n_digits * n_bins * sizeof(Py_ssize_t))
     for i in range(n_b):
         if i + PREFETCH_ROWS < n_b:  # rows at random places: ask early
             e = indptr[brows[i + PREFETCH_ROWS]]
@@ -918,24 +922,25 @@ cdef Py_ssize_t _entries_by_column(
             _prefetch_span(<const char *> &indices[e], h * <Py_ssize_t> sizeof(index_t))
             _prefetch_span(<const char *> &data[e], h * <Py_ssize_t> sizeof(floating))
         for e in range(indptr[brows[i]], indptr[brows[i] + 1]):
-            keys[n] = ((<unsigned long long> indices[e]) << 32) | <unsigned long long> n
+            col = <unsigned long long> indices[e]
+            keys[n] = (col << 32) | <unsigned long long> n
             row_off[n] = <int> (i * n_rows)
             row_x[n] = data[e]
+            for d in range(n_digits):
+                hist[d * n_bins + <Py_ssize_t> ((col >> (d * digit_bits)) & mask)] += 1
             n += 1
     for d in range(n_digits):
         shift = 32 + d * digit_bits
-        memset(hist, 0, n_bins * sizeof(Py_ssize_t))
-        for p in range(n):
-            hist[(src[p] >> shift) & mask] += 1
+        hd = &hist[d * n_bins]
         acc = 0
         for h in range(n_bins):
-            acc += hist[h]
-            hist[h] = acc - hist[h]
+            acc += hd[h]
+            hd[h] = acc - hd[h]
         for p in range(n):
             key = src[p]
             h = <Py_ssize_t> ((key >> shift) & mask)
-            dst[hist[h]] = key
-            hist[h] += 1
+            dst[hd[h]] = key
+            hd[h] += 1
         sw = src
         src = dst
         dst = sw
@@ -1512,7 +1517,7 @@ def sparse_adagrad_pass(
     n_digits = (col_bits + 10) // 11
     if n_digits:
         digit_bits = (col_bits + n_digits - 1) // n_digits
-    hist_arr = np.empty(1 << digit_bits, dtype=np.intp)
+    hist_arr = np.empty(max(n_digits, 1) << digit_bits, dtype=np.intp)
     # a chunk of columns' gradients, sums of their squares, rates and prox
     # factors
     gch_arr = np.empty(CHUNK * n_rows, dtype=dtype)
