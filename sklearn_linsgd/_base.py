@@ -48,12 +48,23 @@ NAMED_SCHEDULES = (
 )
 
 
+#: ``alpha / RMS row norm ** 2`` above which a fit of the hinge warns (see
+#: ``BaseSGDClassifier._warn_penalty_scale``; the softmax's limit is lower).
+PENALTY_SCALE_LIMIT = 1e-2
+#: The softmax's: the same alpha weighs more against its one log-probability
+#: a row than against the hinge's K - 1 margins (docs/hyperparameters.rst).
+SOFTMAX_PENALTY_SCALE_LIMIT = 5e-5
+
+
 class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
     """Common machinery of :class:`LinearSVMSGD` and :class:`SoftmaxSGD`.
 
     Subclasses set ``_loss_grad`` (a kernel from :mod:`._losses`) through
     :meth:`_make_loss_grad`. Not meant to be used directly.
     """
+
+    #: ``alpha / s**2`` above which ``fit`` warns (_warn_penalty_scale).
+    _penalty_scale_limit = PENALTY_SCALE_LIMIT
 
     _parameter_constraints: dict = {
         "alpha": [Interval(Real, 0, None, closed="left")],
@@ -211,18 +222,21 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
         With rows of RMS norm ``s`` the data term's curvature scales as
         ``s**2`` while the penalty's is ``alpha``: ``alpha / s**2`` is the
         strength of the penalty that the scale of the features leaves (about
-        1e-8 to 1e-4 for usual data), and above :data:`PENALTY_SCALE_LIMIT`
-        the fit is mostly the penalty's, whatever the optimizer does.
+        1e-8 to 1e-4 for usual data), and above the loss's limit
+        (``_penalty_scale_limit``: :data:`PENALTY_SCALE_LIMIT` for the hinge)
+        the optimum loses accuracy to the penalty, whatever the optimizer
+        does.
         """
         strength = self._effective_alpha() / scale**2
-        if strength > PENALTY_SCALE_LIMIT:
+        limit = self._penalty_scale_limit
+        if strength > limit:
             warnings.warn(
                 f"alpha={self.alpha:g} is a strong penalty for features of this "
                 f"scale: the rows' RMS norm is {scale:.3g}, so alpha / norm**2 = "
-                f"{strength:.3g} (above {PENALTY_SCALE_LIMIT:g}) and the penalty "
+                f"{strength:.3g} (above {limit:g} for this loss) and the penalty "
                 "dominates the fit, which loses accuracy. Scale the features "
                 "(e.g. StandardScaler in a Pipeline), or lower alpha (below "
-                f"{PENALTY_SCALE_LIMIT * scale**2:.3g} for this scale).",
+                f"{limit * scale**2:.3g} for this scale).",
                 PenaltyScaleWarning,
                 stacklevel=6,
             )
@@ -955,9 +969,6 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
         return super().predict(X)
 
 
-#: ``alpha / RMS row norm ** 2`` above which a fit warns (see
-#: ``BaseSGDClassifier._warn_penalty_scale``).
-PENALTY_SCALE_LIMIT = 1e-2
 #: Rows read to estimate the RMS row norm of a large data set.
 SCALE_SAMPLE_ROWS = 20_000
 #: Rows whose nearest-centroid classifier estimates the weights' size.
@@ -971,10 +982,13 @@ WEIGHT_SCALE_RANGE = (1e-3, 1e3)
 class PenaltyScaleWarning(UserWarning):
     """Warned by ``fit`` when ``alpha`` is strong for the features' scale.
 
-    With rows of RMS norm ``s``, ``alpha / s**2`` above 1e-2 means the
-    penalty dominates the objective (for example digits' pixels multiplied by
-    1e-3 with the default ``alpha``): the optimum itself loses accuracy,
-    whatever the optimizer. Scale the features or lower ``alpha``.
+    With rows of RMS norm ``s``, ``alpha / s**2`` above 1e-2
+    (:class:`LinearSVMSGD`) or 5e-5 (:class:`SoftmaxSGD`, whose one
+    log-probability a row weighs less against the penalty than the hinge's
+    ``K - 1`` margins) means the penalty dominates the objective (for example
+    digits' pixels multiplied by 1e-3 with the default ``alpha``): the
+    optimum itself loses accuracy, whatever the optimizer. Scale the
+    features or lower ``alpha``.
 
     Examples
     --------

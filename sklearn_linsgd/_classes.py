@@ -7,7 +7,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.extmath import softmax
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseSGDClassifier
+from ._base import SOFTMAX_PENALTY_SCALE_LIMIT, BaseSGDClassifier
 from ._losses import hinge_loss, log_loss
 
 # The parameters and attributes that both estimators share, documented once.
@@ -382,6 +382,9 @@ class SoftmaxSGD(BaseSGDClassifier):
     # The public import path, so that pickle, joblib and skops record (and
     # skops.io.get_untrusted_types reports) ``sklearn_linsgd.<name>``, not
     # the private module that defines the class.
+    # the same alpha weighs more against the softmax's loss than the hinge's
+    _penalty_scale_limit = SOFTMAX_PENALTY_SCALE_LIMIT
+
     __module__ = "sklearn_linsgd"
 
     # An explicit signature (as scikit-learn's estimators have), so that a

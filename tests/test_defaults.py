@@ -21,6 +21,7 @@ from sklearn.model_selection import (
     cross_val_score,
     train_test_split,
 )
+from sklearn.preprocessing import StandardScaler
 
 from benchmarks import realtext
 from sklearn_linsgd import LinearSVMSGD, PenaltyScaleWarning, SoftmaxSGD
@@ -117,7 +118,30 @@ def test_penalty_dominated_by_the_scale_is_warned(digits, cls):
     with warnings.catch_warnings():
         warnings.simplefilter("error", PenaltyScaleWarning)
         cls(alpha=1e-4, max_iter=2, tol=None).fit(X_train, y_train)  # raw: fine
-        cls(max_iter=2, tol=None, alpha=1e-6).fit(X_train * 1e-3, y_train)
+        cls(max_iter=2, tol=None, alpha=1e-8).fit(X_train * 1e-3, y_train)
+
+
+def test_the_softmax_is_warned_at_a_smaller_penalty(digits, text):
+    """The same alpha weighs more against the softmax's loss: its limit is
+    5e-5 of the scale, the hinge's 1e-2. On tf-idf rows (norm 1)
+    alpha=1e-4 suits the hinge and over-regularises the softmax; on
+    standardised iris (4 features, norm 2) it does not, and is not warned."""
+    X_train, _, y_train, _ = digits
+    X_text, _, y_text, _ = text
+    assert LinearSVMSGD._penalty_scale_limit == 1e-2
+    assert SoftmaxSGD._penalty_scale_limit == 5e-5
+    with pytest.warns(PenaltyScaleWarning, match=r"above 5e-05 for this loss"):
+        SoftmaxSGD(alpha=1e-4, max_iter=2, tol=None).fit(X_text, y_text)
+    # digits * 1e-3 with the default alpha: 1e-6 / 0.062**2 = 2.6e-4
+    with pytest.warns(PenaltyScaleWarning, match=r"lower alpha \(below 1.9\de-07"):
+        SoftmaxSGD(max_iter=2, tol=None).fit(X_train * 1e-3, y_train)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PenaltyScaleWarning)
+        LinearSVMSGD(max_iter=2, tol=None).fit(X_text, y_text)
+        SoftmaxSGD(max_iter=2, tol=None).fit(X_text, y_text)  # 1e-6: fine
+        X_iris, y_iris = load_iris(return_X_y=True)
+        X_iris = StandardScaler().fit_transform(X_iris)
+        SoftmaxSGD(alpha=1e-4, max_iter=2, tol=None).fit(X_iris, y_iris)
 
 
 def test_row_scale_is_the_weighted_rms_row_norm():
