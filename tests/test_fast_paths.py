@@ -370,6 +370,32 @@ def test_narrowed_fit_equals_the_whole_fit(cls, case, monkeypatch):
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("kind", ["float32", "int64-indices", "weights"])
+def test_narrowed_fit_keeps_dtype_indices_and_weights(cls, kind, monkeypatch):
+    X, y, used = _wide_problem()
+    sample_weight = None
+    if kind == "float32":
+        X = X.astype(np.float32)
+    elif kind == "int64-indices":
+        X.indices = X.indices.astype(np.int64)
+        X.indptr = X.indptr.astype(np.int64)
+    else:
+        sample_weight = np.random.default_rng(1).uniform(0, 2, X.shape[0])
+        sample_weight[:40] = 0
+    params = dict(max_iter=4, tol=None, random_state=0, class_weight="balanced")
+    calls = []
+    narrow = _sgd.narrow
+    monkeypatch.setattr(_sgd, "narrow", lambda s, c: calls.append(1) or narrow(s, c))
+    narrowed = cls(**params).fit(X, y, sample_weight=sample_weight)
+    assert calls == [1]
+    monkeypatch.setattr(_sgd, "NARROW_SHARE", 0.0)
+    whole = cls(**params).fit(X, y, sample_weight=sample_weight)
+    assert narrowed.coef_.dtype == X.dtype and narrowed.coef_.shape == (3, 2000)
+    np.testing.assert_array_equal(narrowed.coef_, whole.coef_)
+    np.testing.assert_array_equal(narrowed.intercept_, whole.intercept_)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
 def test_warm_start_keeps_the_weights_of_columns_the_data_leaves(cls, monkeypatch):
     # warm_start on data that uses other columns: the old non-zero columns
     # are live (their L2 decay goes on), the columns neither uses stay zero
