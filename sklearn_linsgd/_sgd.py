@@ -357,8 +357,11 @@ def _live_columns(state, X, gather):
     model of few classes over many rows is not worth it)."""
     if gather is not None or getattr(X, "format", None) != "csr":
         return None
-    live = nonzero_columns(state)
+    live = np.zeros(X.shape[1], dtype=bool)
     live[X.indices] = True
+    if np.count_nonzero(live) > NARROW_SHARE * X.shape[1]:
+        return None  # (the data alone use too many: no scan of the model)
+    live |= nonzero_columns(state)
     cols = np.flatnonzero(live)
     dead_bytes = (X.shape[1] - cols.size) * state.coef.shape[0] * state.coef.itemsize
     if cols.size > NARROW_SHARE * X.shape[1] or dead_bytes <= X.indices.nbytes:
