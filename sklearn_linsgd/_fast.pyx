@@ -70,17 +70,6 @@ cdef extern from "_fast_kernels.h":
     double linsgd_gather_col_f(float *g, const float *S, const int *offs,
                                const float *xs, Py_ssize_t e0, Py_ssize_t e1,
                                Py_ssize_t n) noexcept nogil
-    void linsgd_rates_d(double *q, double *r, double *d, const double *qp,
-                        const double *gq, double n_rows, double step, double alpha,
-                        Py_ssize_t n) noexcept nogil
-    void linsgd_rates_f(float *q, float *r, float *d, const float *qp,
-                        const double *gq, double n_rows, double step, double alpha,
-                        Py_ssize_t n) noexcept nogil
-    double linsgd_owed_decay_d(double sq, double k, double step_sum,
-                               double alpha) noexcept nogil
-    void linsgd_owed_decays_d(double *out, const double *sq, const double *n_skipped,
-                              const double *step_sum, double alpha,
-                              Py_ssize_t n) noexcept nogil
 
 
 cdef inline void _exp_neg(floating *a, Py_ssize_t n) noexcept nogil:
@@ -102,7 +91,6 @@ def exp_neg(floating[::1] a):
 #: sparse batch's columns requests ahead of their use.
 cdef Py_ssize_t PREFETCH = 16
 cdef Py_ssize_t CHUNK = 8  # columns whose rates the sparse AdaGrad pass takes together
-cdef Py_ssize_t DECAY_CHUNK = 256  # features whose owed decays it settles together
 cdef Py_ssize_t PREFETCH_ROWS = 4  # rows of a batch read ahead (dense, or CSR)
 
 
@@ -374,18 +362,6 @@ cdef inline double _prox_step(floating *w, floating dv, floating r,
         return linsgd_prox_step_f(w, dv, r, g, d, n)
     else:
         return linsgd_prox_step_d(w, dv, r, g, d, n)
-
-
-cdef inline void _rates(floating *q, floating *r, floating *d, const floating *qp,
-                        const double *gq, Py_ssize_t n_rows, double step, double alpha,
-                        Py_ssize_t n) noexcept nogil:
-    """A chunk of columns' AdaGrad sums ``q = qp + gq / n_rows``, rates
-    ``r = step / (sqrt(q) + eps)`` and L2 prox factors ``d = 1 / (1 + alpha
-    r)`` (see _fast_kernels.h)."""
-    if floating is float:
-        linsgd_rates_f(q, r, d, qp, gq, <double> n_rows, step, alpha, n)
-    else:
-        linsgd_rates_d(q, r, d, qp, gq, <double> n_rows, step, alpha, n)
 
 
 cdef inline void _scatter_col(floating *S, const int *offs, const floating *xs,
@@ -899,10 +875,9 @@ cdef Py_ssize_t _entries_by_column(
     A stable least-significant-digit radix sort of ``column << 32 | entry``
     keys (``n_digits`` digits of ``digit_bits`` bits cover the columns): a
     column's entries stay in the order of the rows, then of the row's
-    entries. All its arrays are the size of the batch (``hist``: ``n_digits
-    * 2 ** digit_bits``, every digit's counts taken in the one read of the
-    entries), none the width of the data: a counting sort by column read and
-    wrote a per-feature array at random three times per entry.
+    entries. All its arrays are the size of the batch (``hist``: ``2 **
+    digit_bits``), none the width of the data: a counting sort by column
+    read and wrote a per-feature array at random three times per entry.
     """
     cdef Py_ssize_t i, p, e, n = 0, n_cols = 0, n_bins = (<Py_ssize_t> 1) << digit_bits
     cdef Py_ssize_t acc, h
@@ -912,9 +887,6 @@ cdef Py_ssize_t _entries_by_column(
     cdef unsigned long long *dst = tmp
     cdef unsigned long long *sw
     cdef long long c, prev = -1
-    cdef Py_ssize_t *hd
-    cdef unsigned long long col
-    memset(hist, 0, n_digits * n_bins * sizeof(Py_ssize_t))
     for i in range(n_b):
         if i + PREFETCH_ROWS < n_b:  # rows at random places: ask early
             e = indptr[brows[i + PREFETCH_ROWS]]
@@ -922,25 +894,24 @@ cdef Py_ssize_t _entries_by_column(
             _prefetch_span(<const char *> &indices[e], h * <Py_ssize_t> sizeof(index_t))
             _prefetch_span(<const char *> &data[e], h * <Py_ssize_t> sizeof(floating))
         for e in range(indptr[brows[i]], indptr[brows[i] + 1]):
-            col = <unsigned long long> indices[e]
-            keys[n] = (col << 32) | <unsigned long long> n
+            keys[n] = ((<unsigned long long> indices[e]) << 32) | <unsigned long long> n
             row_off[n] = <int> (i * n_rows)
             row_x[n] = data[e]
-            for d in range(n_digits):
-                hist[d * n_bins + <Py_ssize_t> ((col >> (d * digit_bits)) & mask)] += 1
             n += 1
     for d in range(n_digits):
         shift = 32 + d * digit_bits
-        hd = &hist[d * n_bins]
+        memset(hist, 0, n_bins * sizeof(Py_ssize_t))
+        for p in range(n):
+            hist[(src[p] >> shift) & mask] += 1
         acc = 0
         for h in range(n_bins):
-            acc += hd[h]
-            hd[h] = acc - hd[h]
+            acc += hist[h]
+            hist[h] = acc - hist[h]
         for p in range(n):
             key = src[p]
             h = <Py_ssize_t> ((key >> shift) & mask)
-            dst[hd[h]] = key
-            hd[h] += 1
+            dst[hist[h]] = key
+            hist[h] += 1
         sw = src
         src = dst
         dst = sw
@@ -1323,40 +1294,27 @@ def sparse_pass(
 
 
 
-cdef inline double _library_decay(double sq, double alpha, double n_skipped,
-                                  double step_sum) noexcept nogil:
-    return exp(-n_skipped * log1p(
-        alpha * (step_sum / n_skipped) / (sqrt(sq) + ADAGRAD_EPS)))
-
-
 cdef inline double _owed_decay(double sq, double alpha, long long n_skipped,
                                double step_sum) noexcept nogil:
     """L2 proximal decay owed by an AdaGrad weight that sat out ``n_skipped``
     updates whose steps sum to ``step_sum`` (``_sgd._pending_decay``):
     ``(1 + z) ** -n`` with ``z = alpha * (step_sum / n) / (sqrt(sq) + eps)``.
 
-    As ``exp(-n * log1p(z))`` by straight-line ``log1p`` and ``exp``
-    (``linsgd_owed_decay_d``, within an ulp or so of the library's), which
-    :func:`_owed_decays` vectorizes; a ``z`` outside ``[0, 1e300]`` or nan
-    takes the library functions.
+    The usual case, ``z < 1e-4`` and ``n * z < 1e-2``, takes truncated series
+    of ``log1p`` and ``exp`` (relative error below 1e-16) instead of the two
+    library calls, which dominated the cost of a batch.
     """
-    cdef double d = linsgd_owed_decay_d(sq, <double> n_skipped, step_sum, alpha)
-    if d < 0:
-        return _library_decay(sq, alpha, <double> n_skipped, step_sum)
-    return d
-
-
-cdef void _owed_decays(double *out, const double *sq, const double *n_skipped,
-                       const double *step_sum, double alpha,
-                       Py_ssize_t n) noexcept nogil:
-    """:func:`_owed_decay` of ``n`` features at once (``n_skipped`` as
-    doubles), four at a time: the library's ``log1p`` and ``exp``, a call
-    each per feature, took a fifth of the sparse AdaGrad pass."""
-    cdef Py_ssize_t j
-    linsgd_owed_decays_d(out, sq, n_skipped, step_sum, alpha, n)
-    for j in range(n):
-        if out[j] < 0:
-            out[j] = _library_decay(sq[j], alpha, n_skipped[j], step_sum[j])
+    cdef double z, y
+    if n_skipped == 0:
+        return 1.0
+    z = alpha * (step_sum / n_skipped) / (sqrt(sq) + ADAGRAD_EPS)
+    if z < 1e-4 and n_skipped * z < 1e-2:
+        # log1p(z) to z**4 (next term z**5 / 5: relative 2e-17), exp(y) to
+        # y**6 (next term |y|**7 / 5040 < 2e-18)
+        y = -n_skipped * (z * (1.0 - z * (0.5 - z * (1.0 / 3.0 - z * 0.25))))
+        return 1.0 + y * (1.0 + y * (0.5 + y * (1.0 / 6.0 + y * (
+            1.0 / 24.0 + y * (1.0 / 120.0 + y * (1.0 / 720.0))))))
+    return exp(-n_skipped * log1p(z))
 
 
 cdef inline Py_ssize_t _draw_below(unsigned long long *state,
@@ -1406,14 +1364,12 @@ def shuffled(const long long[::1] rows, unsigned long long seed):
 
 def owed_decay(const double[::1] sq, double alpha, const long long[::1] n_skipped,
                const double[::1] step_sum):
-    """:func:`_owed_decays` (the vectorized :func:`_owed_decay`), for the
-    tests (``_sgd._pending_decay``)."""
+    """:func:`_owed_decay` elementwise, for the tests (``_sgd._pending_decay``)."""
     out = np.empty(sq.shape[0])
-    n_arr = np.asarray(n_skipped, dtype=np.float64)
     cdef double[::1] o = out
-    cdef const double[::1] nd = n_arr
-    if sq.shape[0] > 0:
-        _owed_decays(&o[0], &sq[0], &nd[0], &step_sum[0], alpha, sq.shape[0])
+    cdef Py_ssize_t i
+    for i in range(sq.shape[0]):
+        o[i] = _owed_decay(sq[i], alpha, n_skipped[i], step_sum[i])
     return out
 
 
@@ -1494,10 +1450,6 @@ def sparse_adagrad_pass(
     blocks = np.empty((2 if per_feature else 3, max_cols, n_rows), dtype=dtype)
     qblocks = np.empty((2, max_cols, qs), dtype=dtype)
     dfs_arr = np.empty(max_cols, dtype=dtype)
-    # the owed decays of the batch's columns (one sum per feature; or of a
-    # chunk of features at the end of the pass), and their inputs
-    n_dec = max(max_cols, DECAY_CHUNK)
-    dec_arr = np.empty((4, n_dec), dtype=np.float64)
     cols_big = np.empty(max_cols, dtype=np.int64)
     prev_cols_arr = np.empty(max_cols, dtype=np.int64)
     prev_t_arr = np.empty(max_cols, dtype=np.int32)
@@ -1517,15 +1469,13 @@ def sparse_adagrad_pass(
     n_digits = (col_bits + 10) // 11
     if n_digits:
         digit_bits = (col_bits + n_digits - 1) // n_digits
-    hist_arr = np.empty(max(n_digits, 1) << digit_bits, dtype=np.intp)
+    hist_arr = np.empty(1 << digit_bits, dtype=np.intp)
     # a chunk of columns' gradients, sums of their squares, rates and prox
     # factors
     gch_arr = np.empty(CHUNK * n_rows, dtype=dtype)
     gq_arr = np.empty(CHUNK, dtype=np.float64)
     rfs_arr = np.empty(CHUNK, dtype=dtype)
     dps_arr = np.empty(CHUNK, dtype=dtype)
-    qch_arr = np.empty(CHUNK, dtype=dtype)
-    col_sq_arr = np.empty(max_cols, dtype=np.float64)  # each column's sum(W**2)
     # The weights are updated in place in coef (a feature's are contiguous,
     # Fortran order). A feature's book (16 bytes, four to a cache line) holds
     # the number of the update of this pass that last used it (0: none) and,
@@ -1578,15 +1528,6 @@ def sparse_adagrad_pass(
     cdef floating *Wc
     cdef floating *Dc
     cdef floating df
-    cdef double[:, ::1] dec_v = dec_arr
-    cdef double *dec = &dec_v[0, 0]  # the decays ...
-    cdef double *dec_q = &dec_v[1, 0]  # ... of the sums
-    cdef double *dec_n = &dec_v[2, 0]  # ... after so many updates
-    cdef double *dec_s = &dec_v[3, 0]  # ... whose steps sum to
-    cdef Py_ssize_t c0, c1, ci, n_chunks, p_ahead
-    cdef floating[::1] qch = qch_arr
-    cdef double[::1] col_sq_v = col_sq_arr
-    cdef double *col_sq = &col_sq_v[0]
 
     sq_norm = _sum_sq(W, n_rows * n_features)
     with nogil:
@@ -1607,41 +1548,29 @@ def sparse_adagrad_pass(
             for i in range(n_b):
                 for k in range(n_rows):
                     S[i, k] = 0
-            if per_feature:
-                # the columns' sums, and their owed decays all together
-                for p in range(n_cols):
-                    if p + PREFETCH < n_cols:
-                        __builtin_prefetch(&bk[cols[p + PREFETCH]])
-                    c = cols[p]
-                    lt = <int> bk[c].t
-                    Q0[p] = <floating> bk[c].q
-                    dec_q[p] = bk[c].q
-                    dec_n[p] = <double> (t_pass - lt)
-                    dec_s[p] = step_sum - step_sums[lt]
-                if alpha != 0:
-                    _owed_decays(dec, dec_q, dec_n, dec_s, alpha, n_cols)
-                    for p in range(n_cols):
-                        dfs[p] = <floating> dec[p]
-                else:
-                    for p in range(n_cols):
-                        dfs[p] = 1
             old_sq = 0.0
             for p in range(n_cols):
                 if p + PREFETCH < n_cols:  # random rows and sums: ask early
                     c = cols[p + PREFETCH]
                     _prefetch_span(<char *> &W[c * n_rows], row_bytes)
+                    __builtin_prefetch(&bk[c])
                     if not per_feature:
-                        __builtin_prefetch(&bk[c])
                         _prefetch_span(<char *> &Q[c * qs], row_bytes)
                 c = cols[p]
                 Wc = &W[c * n_rows]
+                lt = <int> bk[c].t
                 old_sq += _copy_sum_sq(&V0[p * n_rows], Wc, n_rows)
                 if per_feature:  # one owed decay for the feature's weights
+                    Q0[p] = <floating> bk[c].q
+                    df = 1
+                    if alpha != 0:
+                        df = <floating> _owed_decay(
+                            bk[c].q, alpha, t_pass - lt, step_sum - step_sums[lt])
+                    dfs[p] = df
                     # products in the data's precision
                     _scatter_col(&S[0, 0], &ent_off[0], &ent_x[0], start[p], start[p + 1],
-                                 Wc, dfs[p], n_rows)
+                                 Wc, df, n_rows)
                     continue
-                lt = <int> bk[c].t
                 Dc = &Wd[p * n_rows]
                 for k in range(n_rows):
                     Q0[p * n_rows + k] = Q[c * n_rows + k]
@@ -1681,48 +1610,39 @@ def sparse_adagrad_pass(
             step_sum += step
             step_sums[t_pass] = step_sum
             # a second sweep: each column's gradient (its entries times the
-            # score derivatives), its sums, its new weights into W. With one
-            # sum per feature it runs backwards, chunk by chunk: the rows the
-            # first sweep read last are the likeliest still in cache (and the
-            # next batch's first sweep starts where this one ends); the sum of
-            # squares is added up forwards after it, as before
+            # score derivatives), its sums, its new weights into W
             new_sq = 0.0
-            n_chunks = (n_cols + CHUNK - 1) // CHUNK
-            for ci in range(n_chunks):
-                if per_feature:
-                    p0 = (n_chunks - 1 - ci) * CHUNK
-                else:
-                    p0 = ci * CHUNK
+            p0 = 0
+            while p0 < n_cols:
                 p1 = min(p0 + CHUNK, n_cols)
-                for i in range(p1 - p0):  # the chunk's gradients
-                    if per_feature:
-                        p = p1 - 1 - i
-                        p_ahead = p - PREFETCH
-                    else:
-                        p = p0 + i
-                        p_ahead = p + PREFETCH
-                    if 0 <= p_ahead < n_cols:  # the rows to write: ask early
-                        c = cols[p_ahead]
+                for p in range(p0, p1):  # the chunk's gradients
+                    if p + PREFETCH < n_cols:  # the rows to write, out of cache by now
+                        c = cols[p + PREFETCH]
                         _prefetch_span(<char *> &W[c * n_rows], row_bytes)
                         __builtin_prefetch(&bk[c])
                     gq[p - p0] = _gather_col(&gch[(p - p0) * n_rows], &S[0, 0],
                                              &ent_off[0], &ent_x[0], start[p],
                                              start[p + 1], n_rows)
                 if per_feature:
-                    # the chunk's sums (G += the mean over classes of g**2),
-                    # rates and L2 prox factors, four at a time
-                    _rates(&qch[0], &rfs[0], &dps[0], &Qp[p0], &gq[0], n_rows, step,
-                           alpha, p1 - p0)
+                    # the chunk's sums and rates (G += the mean over classes
+                    # of g**2), apart: their square roots and divisions, a
+                    # chain per column, overlap
+                    for p in range(p0, p1):
+                        c = cols[p]
+                        qf = <floating> (Qp[p] + gq[p - p0] / n_rows)
+                        bk[c].q = qf
+                        rate = step / (sqrt(qf) + ADAGRAD_EPS)
+                        rfs[p - p0] = <floating> rate
+                        dps[p - p0] = <floating> (1.0 / (1 + alpha * rate))  # the L2 prox
                 for p in range(p0, p1):
                     c = cols[p]
                     Wc = &W[c * n_rows]
                     gc = &gch[(p - p0) * n_rows]
                     if per_feature:
-                        bk[c].q = qch[p - p0]
                         # V as gathered, decayed, stepped (the row in coef is
                         # still the V gathered: no read of the restore point)
-                        col_sq[p] = _prox_step(Wc, dfs[p], rfs[p - p0], gc,
-                                               dps[p - p0], n_rows)
+                        new_sq += _prox_step(Wc, dfs[p], rfs[p - p0], gc, dps[p - p0],
+                                             n_rows)
                     else:
                         Dc = &Wd[p * n_rows]
                         for k in range(n_rows):
@@ -1736,9 +1656,7 @@ def sparse_adagrad_pass(
                             new_sq += <double> Wc[k] * Wc[k]
                     prev_t[p] = <int> bk[c].t
                     bk[c].t = t_pass
-            if per_feature:
-                for p in range(n_cols):
-                    new_sq += col_sq[p]
+                p0 = p1
             sq_norm += new_sq - old_sq
             if fit_intercept:
                 _column_sums(&gb[0], &S[0, 0], n_b, n_rows)
@@ -1769,35 +1687,9 @@ def sparse_adagrad_pass(
         # weight of zero whose decay is a number in [0, 1] (all its inputs
         # finite, none negative) stays what it is: no decay computed (on
         # wide hashed data most rows are zeros)
-        c0 = 0
-        while per_feature and c0 < n_features:  # a chunk's decays together
-            c1 = min(c0 + DECAY_CHUNK, n_features)
-            for c in range(c0, c1):
+        for c in range(n_features):
+            if per_feature:
                 Q[c] = <floating> bk[c].q
-                lt = <int> bk[c].t
-                dec_q[c - c0] = bk[c].q
-                dec_n[c - c0] = <double> (t_pass - lt)
-                dec_s[c - c0] = step_sum - step_sums[lt]
-            if alpha != 0 and t_pass != 0:
-                _owed_decays(dec, dec_q, dec_n, dec_s, alpha, c1 - c0)
-                for c in range(c0, c1):
-                    if dec_n[c - c0] == 0:  # owes nothing
-                        continue
-                    Wc = &W[c * n_rows]
-                    gap = dec_s[c - c0]
-                    if bounded and 0 <= gap < INFINITY and 0 <= bk[c].q < INFINITY:
-                        zero_row = True
-                        for k in range(n_rows):
-                            if Wc[k] != 0:
-                                zero_row = False
-                                break
-                        if zero_row:
-                            continue
-                    decay = dec[c - c0]
-                    for k in range(n_rows):
-                        Wc[k] = <floating> (Wc[k] * decay)
-            c0 = c1
-        for c in range(n_features if not per_feature else 0):
             lt = <int> bk[c].t
             if alpha == 0 or t_pass == 0 or lt == t_pass:  # owes nothing
                 continue
@@ -1805,6 +1697,19 @@ def sparse_adagrad_pass(
             n_skip = t_pass - lt
             gap = step_sum - step_sums[lt]
             bounded_gap = bounded and 0 <= gap < INFINITY
+            if per_feature:
+                if bounded_gap and 0 <= bk[c].q < INFINITY:
+                    zero_row = True
+                    for k in range(n_rows):
+                        if Wc[k] != 0:
+                            zero_row = False
+                            break
+                    if zero_row:
+                        continue
+                decay = _owed_decay(bk[c].q, alpha, n_skip, gap)
+                for k in range(n_rows):
+                    Wc[k] = <floating> (Wc[k] * decay)
+                continue
             for k in range(n_rows):
                 if (Wc[k] == 0 and bounded_gap
                         and 0 <= Q[c * n_rows + k] < INFINITY):

@@ -6,7 +6,6 @@
 #ifndef SKLEARN_LINSGD_FAST_KERNELS_H
 #define SKLEARN_LINSGD_FAST_KERNELS_H
 
-#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -86,73 +85,6 @@ static void linsgd_exp_neg_inplace_d(double *a, Py_ssize_t n) {
 LINSGD_CLONES
 static void linsgd_exp_neg_inplace_f(float *a, Py_ssize_t n) {
     for (Py_ssize_t i = 0; i < n; i++) a[i] = linsgd_exp_neg_f(a[i]);
-}
-
-/* log1p(z) for 0 <= z < 2^1023 (other inputs: see linsgd_owed_decays_d),
-   straight-line like linsgd_exp_neg_d, so that a loop of it vectorizes:
-   fdlibm's log1p without its branches. 1 + z = 2^k (1 + f) with 1 + f in
-   [sqrt(2)/2, sqrt(2)) from the exponent bits (f = z exactly, k = 0, for
-   z < sqrt(2) - 1), the rounding of 1 + z put back as c = (z - (u - 1)) / u,
-   and log(1 + f) = f - f^2/2 + s (f^2/2 + R(s^2)), s = f / (2 + f), with
-   fdlibm's degree-14 polynomial R (error below 2^-58.45): within an ulp or
-   so of log1p. */
-static inline double linsgd_log1p_nonneg_d(double z) {
-    const double ln2_hi = 6.93147180369123816490e-01;
-    const double ln2_lo = 1.90821492927058770002e-10;
-    const double Lg1 = 6.666666666666735130e-01, Lg2 = 3.999999999940941908e-01;
-    const double Lg3 = 2.857142874366239149e-01, Lg4 = 2.222219843214978396e-01;
-    const double Lg5 = 1.818357216161805012e-01, Lg6 = 1.531383769920937332e-01;
-    const double Lg7 = 1.479819860511658591e-01;
-    const double small = 0.41421356237309503;  /* sqrt(2) - 1: k = 0, f = z */
-    double u = 1.0 + z, m, kd, f, c, s, s2, w, t1, t2, hfsq, R;
-    uint64_t iu, im, ik;
-    memcpy(&iu, &u, sizeof(iu));
-    /* k such that m = u / 2^k is in [sqrt(2)/2, sqrt(2)) */
-    iu += UINT64_C(0x3ff0000000000000) - UINT64_C(0x3fe6a09e667f3bcd);
-    ik = (iu >> 52) | UINT64_C(0x4330000000000000);  /* 2^52 + k + 1023 */
-    im = (iu & UINT64_C(0x000fffffffffffff)) + UINT64_C(0x3fe6a09e667f3bcd);
-    memcpy(&m, &im, sizeof(m));
-    memcpy(&kd, &ik, sizeof(kd));
-    kd = z < small ? 0.0 : kd - (4503599627370496.0 + 1023.0);
-    c = z < small ? 0.0 : (z - (u - 1.0)) / u;
-    f = z < small ? z : m - 1.0;
-    hfsq = 0.5 * f * f;
-    s = f / (2.0 + f);
-    s2 = s * s;
-    w = s2 * s2;
-    t1 = w * (Lg2 + w * (Lg4 + w * Lg6));
-    t2 = s2 * (Lg1 + w * (Lg3 + w * (Lg5 + w * Lg7)));
-    R = t2 + t1;
-    return kd * ln2_hi - ((hfsq - (s * (hfsq + R) + (kd * ln2_lo + c))) - f);
-}
-
-/* The L2 decay owed by a feature that sat out k updates whose steps sum
-   to step_sum (_fast.pyx's _owed_decay), with sum of squared gradients sq:
-   (1 + z) ** -k with z = alpha * step_sum / (k (sqrt(sq) + 1e-8)), 1 for
-   k = 0, as exp(-k log1p(z)) by the two straight-line kernels above. Where
-   z is outside [0, 1e300] (or nan), or the decay is subnormal (which
-   linsgd_exp_neg_d makes 0), it returns -1: the caller computes those with
-   the library's log1p and exp. */
-static inline double linsgd_owed_decay_d(double sq, double k, double step_sum,
-                                         double alpha) {
-    double z = alpha * step_sum / (k * (sqrt(sq) + 1e-8));
-    double zs = k > 0.0 ? z : 0.0, zc, y, d;
-    zc = zs <= 1e300 ? zs : 0.0;
-    zc = zc >= 0.0 ? zc : 0.0;
-    y = -k * linsgd_log1p_nonneg_d(zc);
-    d = linsgd_exp_neg_d(y);
-    d = y < -708.39 && y > -746.0 ? -1.0 : d;
-    return zc == zs ? d : -1.0;  /* (nan: -1) */
-}
-
-/* linsgd_owed_decay_d of n features, a loop the compiler vectorizes */
-LINSGD_CLONES
-static void linsgd_owed_decays_d(double *restrict out, const double *restrict sq,
-                                 const double *restrict n_skipped,
-                                 const double *restrict step_sum, double alpha,
-                                 Py_ssize_t n) {
-    for (Py_ssize_t j = 0; j < n; j++)
-        out[j] = linsgd_owed_decay_d(sq[j], n_skipped[j], step_sum[j], alpha);
 }
 
 /* sum(a ** 2) in double, in four interleaved partial sums: one running sum
@@ -329,28 +261,5 @@ typedef float linsgd_v4f __attribute__((vector_size(16), aligned(4)));
     }
 LINSGD_ROW_HELPERS(d, double, linsgd_v4d)
 LINSGD_ROW_HELPERS(f, float, linsgd_v4f)
-
-/* A chunk of the sparse AdaGrad pass's columns (one sum per feature): their
-   sums q = qp + gq / n_rows (gq: the sum over classes of the squared
-   gradient), rates r = step / (sqrt(q) + 1e-8) and L2 prox factors
-   d = 1 / (1 + alpha r), the arithmetic of the scalar loop this replaces
-   (in double, each rounded to the data's precision where it was), now a
-   loop the compiler vectorizes: three divisions and a square root a column
-   were a chain of latencies each. */
-#define LINSGD_RATES(sfx, type) \
-    LINSGD_CLONES static void linsgd_rates_##sfx( \
-            type *restrict q, type *restrict r, type *restrict d, \
-            const type *restrict qp, const double *restrict gq, double n_rows, \
-            double step, double alpha, Py_ssize_t n) { \
-        for (Py_ssize_t j = 0; j < n; j++) { \
-            type qf = (type) (qp[j] + gq[j] / n_rows); \
-            double rate = step / (sqrt((double) qf) + 1e-8); \
-            q[j] = qf; \
-            r[j] = (type) rate; \
-            d[j] = (type) (1.0 / (1 + alpha * rate)); \
-        } \
-    }
-LINSGD_RATES(d, double)
-LINSGD_RATES(f, float)
 
 #endif /* SKLEARN_LINSGD_FAST_KERNELS_H */
