@@ -379,12 +379,12 @@ class SoftmaxSGD(BaseSGDClassifier):
         tol="1e-2",
     )
 
-    # The public import path, so that pickle, joblib and skops record (and
-    # skops.io.get_untrusted_types reports) ``sklearn_linsgd.<name>``, not
-    # the private module that defines the class.
     # the same alpha weighs more against the softmax's loss than the hinge's
     _penalty_scale_limit = SOFTMAX_PENALTY_SCALE_LIMIT
 
+    # The public import path, so that pickle, joblib and skops record (and
+    # skops.io.get_untrusted_types reports) ``sklearn_linsgd.<name>``, not
+    # the private module that defines the class.
     __module__ = "sklearn_linsgd"
 
     # An explicit signature (as scikit-learn's estimators have), so that a

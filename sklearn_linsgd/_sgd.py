@@ -28,6 +28,7 @@ from ._reference import (
     generic_pass,
 )
 from ._state import (
+    PARAMETER_KEYS,
     PassJob,
     _divergence,
     adagrad_sums,
@@ -332,17 +333,16 @@ def _narrowed(state, X, gather, validation_score):
         yield state, X, validation_score
         return
     work = narrow(state, cols)
-    for key in ("coef", "velocity_coef", "avg_coef"):
+    for key in PARAMETER_KEYS:
         setattr(state, key, None)  # zero outside cols: widen rebuilds them
-    whole = []
+    score = None
+    if validation_score is not None:  # scored on a whole-width copy
+        whole = np.zeros((work.coef.shape[0], X.shape[1]), work.coef.dtype, "F")
 
-    def widened_score(coef, intercept):
-        if not whole:
-            whole.append(np.zeros((coef.shape[0], X.shape[1]), coef.dtype, "F"))
-        whole[0][:, cols] = coef  # the dead columns stay 0
-        return validation_score(whole[0], intercept)
+        def score(coef, intercept):
+            whole[:, cols] = coef  # the dead columns stay 0
+            return validation_score(whole, intercept)
 
-    score = None if validation_score is None else widened_score
     try:
         yield work, compact_columns(X, cols)[1], score
     finally:

@@ -177,7 +177,19 @@ def init_state(coef, intercept, *, momentum=0.0, t=0):
     # Column-major coef: X @ coef.T and X.T @ dscores are then both plain
     # BLAS calls on contiguous operands.
     coef = np.array(coef, order="F", copy=True)
-    intercept = np.array(intercept, copy=True)
+    return _new_state(coef, np.array(intercept, copy=True), momentum, t)
+
+
+def zero_state(n_rows, n_features, dtype, *, momentum=0.0):
+    """A fresh optimizer state at zero parameters (allocated once, not
+    copied as :func:`init_state` copies)."""
+    coef = np.zeros((n_rows, n_features), dtype=dtype, order="F")
+    return _new_state(coef, np.zeros(n_rows, dtype=dtype), momentum, 0)
+
+
+def _new_state(coef, intercept, momentum, t):
+    """An :class:`SGDState` that owns ``coef`` and ``intercept``, with zero
+    momentum buffers when ``momentum`` is used."""
     return SGDState(
         coef=coef,
         intercept=intercept,
@@ -187,27 +199,20 @@ def init_state(coef, intercept, *, momentum=0.0, t=0):
     )
 
 
-def zero_state(n_rows, n_features, dtype, *, momentum=0.0):
-    """A fresh optimizer state at zero parameters (allocated once, not
-    copied as :func:`init_state` copies)."""
-    coef = np.zeros((n_rows, n_features), dtype=dtype, order="F")
-    state = SGDState(coef=coef, intercept=np.zeros(n_rows, dtype=dtype))
-    if momentum:
-        state.velocity_coef = np.zeros_like(coef)
-        state.velocity_intercept = np.zeros_like(state.intercept)
-    return state
-
-
-#: The arrays with one entry per feature (a column of ``coef``, the last
-#: axis): what :func:`narrow` gathers and :func:`widen` scatters back.
-FEATURE_KEYS = ("coef", "velocity_coef", "avg_coef", "sq_grad_coef")
+#: The per-feature arrays (a column of ``coef``, the last axis) that are
+#: zero wherever a feature has never been used: :func:`nonzero_columns`
+#: reads them, a narrowed fit lets go of their whole-width copies.
+PARAMETER_KEYS = ("coef", "velocity_coef", "avg_coef")
+#: The arrays with one entry per feature: what :func:`narrow` gathers and
+#: :func:`widen` scatters back.
+FEATURE_KEYS = (*PARAMETER_KEYS, "sq_grad_coef")
 
 
 def nonzero_columns(state):
     """Boolean mask of the features (columns of ``coef``) where a parameter,
     a velocity or a running average is non-zero."""
     mask = np.zeros(state.coef.shape[1], dtype=bool)
-    for key in ("coef", "velocity_coef", "avg_coef"):
+    for key in PARAMETER_KEYS:
         values = getattr(state, key)
         if values is not None and values.any():  # (a flat any is 5x faster)
             mask |= values.any(axis=0)
