@@ -11,6 +11,7 @@ a Python float, an array of steps a float ndarray. Parameters are checked by
 import inspect
 import math
 import numbers
+import textwrap
 from bisect import bisect_right
 from collections import defaultdict
 
@@ -92,6 +93,11 @@ None takes the estimator's ``eta0`` when the schedule is its
 steps_per_epoch : int or None, default=None
     The number of updates per epoch :math:`s`, >= 1 (None: :math:`s = 1`).""",
 }
+# The entry of the schedules that decay from ``eta0``.
+_DOC_PARTS["eta0 initial"] = (
+    "eta0 : float or None, default=None\n    The initial step size, > 0.\n"
+    + textwrap.indent(_DOC_PARTS["eta0 None"], "    ")
+)
 
 
 def _eta0(schedule):
@@ -239,9 +245,7 @@ class InverseScaling(Schedule):
 
     Parameters
     ----------
-    eta0 : float or None, default=None
-        The initial step size, > 0.
-        <eta0 None>
+    <eta0 initial>
     power_t : float or None, default=None
         The exponent of the inverse scaling. None takes the estimator's
         ``power_t`` when the schedule is its ``learning_rate``, and
@@ -332,9 +336,7 @@ class StepDecay(Schedule):
 
     Parameters
     ----------
-    eta0 : float or None, default=None
-        The initial step size, > 0.
-        <eta0 None>
+    <eta0 initial>
     factor : float, default=0.5
         The multiplicative decay, in (0, 1].
     step_size : int, default=10
@@ -381,9 +383,7 @@ class ExponentialDecay(Schedule):
 
     Parameters
     ----------
-    eta0 : float or None, default=None
-        The initial step size, > 0.
-        <eta0 None>
+    <eta0 initial>
     decay_rate : float, default=0.95
         The factor applied every :math:`T` updates, in (0, 1].
     decay_steps : int or float, default=1
@@ -449,9 +449,7 @@ class CosineDecay(Schedule):
 
     Parameters
     ----------
-    eta0 : float or None, default=None
-        The initial step size, > 0.
-        <eta0 None>
+    <eta0 initial>
     decay_steps : int or float, default=1000
         The (first) period, > 0, in updates (in epochs if ``steps_per_epoch``).
     min_fraction : float, default=0.0
