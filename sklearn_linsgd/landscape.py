@@ -50,8 +50,8 @@ import numpy as np
 from sklearn.utils import Bunch, check_random_state
 
 from ._docstrings import fill_doc
+from .gradient_check import _DOC_PARTS as _DATA_DOC_PARTS
 from .gradient_check import (
-    _DOC_PARTS,
     _is_fitted,
     _objective_function,
     _setup,
@@ -70,6 +70,22 @@ __all__ = [
 ]
 
 _NORMALIZE = ("filter", "unit", None)
+
+# The data (shared with gradient_check), and the random directions and their
+# centre as loss_along_direction and loss_on_plane take them.
+_DOC_PARTS = {
+    **_DATA_DOC_PARTS,
+    "normalize, coef, intercept, random_state": """\
+normalize : {"filter", "unit"} or None, default="filter"
+    Normalization of each random direction, see :func:`random_direction`.
+coef : ndarray of shape (n_rows, n_features), default=None
+    The centre ``W``; default the fitted ``coef_``.
+intercept : ndarray of shape (n_rows,), default=None
+    The centre ``b``; default the fitted ``intercept_`` (zeros when ``coef``
+    is given for an unfitted estimator).
+random_state : int, RandomState instance or None, default=None
+    Seed of the :func:`random_direction` draws.""",
+}
 
 
 def random_direction(coef, intercept=None, *, normalize="filter", random_state=None):
@@ -198,15 +214,7 @@ def loss_along_direction(
         ``(direction_coef, direction_intercept)``; default a
         :func:`random_direction` (over the intercept too when
         ``fit_intercept=True``).
-    normalize : {"filter", "unit"} or None, default="filter"
-        Normalization of the random direction, see :func:`random_direction`.
-    coef : ndarray of shape (n_rows, n_features), default=None
-        Centre of the line; default the fitted ``coef_``.
-    intercept : ndarray of shape (n_rows,), default=None
-        Centre of the line; default the fitted ``intercept_`` (zeros when
-        ``coef`` is given for an unfitted estimator).
-    random_state : int, RandomState instance or None, default=None
-        Seed of the random direction.
+    <normalize, coef, intercept, random_state>
 
     Returns
     -------
@@ -291,14 +299,7 @@ def loss_on_plane(
     directions : tuple of two (ndarray, ndarray) pairs, default=None
         ``((D1_coef, D1_intercept), (D2_coef, D2_intercept))``; default two
         independent :func:`random_direction` draws.
-    normalize : {"filter", "unit"} or None, default="filter"
-        Normalization of the random directions, see :func:`random_direction`.
-    coef : ndarray of shape (n_rows, n_features), default=None
-        Centre of the plane; default the fitted ``coef_``.
-    intercept : ndarray of shape (n_rows,), default=None
-        Centre of the plane; default the fitted ``intercept_``.
-    random_state : int, RandomState instance or None, default=None
-        Seed of the random directions.
+    <normalize, coef, intercept, random_state>
 
     Returns
     -------
@@ -606,10 +607,7 @@ def step_size_sweep(
         :class:`~sklearn.pipeline.Pipeline` ending in one of them works on
         the transformed ``X``, as in :func:`loss_along_direction`; anything
         else raises a TypeError.
-    X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        Training data.
-    y : array-like of shape (n_samples,)
-        Labels.
+    <X, y>
     <sample_weight>
     step_sizes : array-like of shape (n_steps,), default=None
         Default ``10.0 ** np.arange(-10, 3)`` (1e-10 to 100): wide enough to
