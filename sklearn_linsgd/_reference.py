@@ -32,6 +32,12 @@ def gather_rows(X, idx, buffer=None):
     return X[idx]
 
 
+#: Elements of a column block of a CSR update (512 KiB in float64): the generic
+#: pass updates CSR fits block by block, so that its temporaries stay this
+#: size however wide the model is.
+BLOCK_ELEMENTS = 1 << 16
+
+
 def _add_sq_grad(sq_coef, grad_coef):
     """``G + g**2`` per coordinate, or ``G + mean over classes of g**2`` per
     feature (when ``sq_coef`` is 1-d); the result is new."""
@@ -39,6 +45,45 @@ def _add_sq_grad(sq_coef, grad_coef):
     if sq_coef.ndim == 1:
         sq = sq.mean(axis=0)
     return sq_coef + sq
+
+
+def _column_blocks(n_rows, n_features, elements=None):
+    """Slices of at most ``elements`` / ``n_rows`` columns (at least one) that
+    cover ``n_features`` columns in order; :data:`BLOCK_ELEMENTS` by default."""
+    width = max(1, (BLOCK_ELEMENTS if elements is None else elements) // n_rows)
+    return [slice(a, min(a + width, n_features)) for a in range(0, n_features, width)]
+
+
+def _gradient_blocks(coef, grad_coef, elements=None):
+    """``(columns, dense gradient)`` pairs that cover ``coef``.
+
+    ``grad_coef`` is a dense gradient (one block, itself) or ``(cols,
+    values)``, the gradient of a CSR batch on the columns it uses (zero
+    elsewhere), which is written out in blocks of ``elements`` (see
+    :func:`_column_blocks`).
+    """
+    if isinstance(grad_coef, np.ndarray):
+        yield slice(None), grad_coef
+        return
+    cols, values = grad_coef
+    n_rows, n_features = coef.shape
+    for block in _column_blocks(n_rows, n_features, elements):
+        lo, hi = np.searchsorted(cols, (block.start, block.stop))
+        dense = np.zeros((n_rows, block.stop - block.start), values.dtype, order="F")
+        dense[:, cols[lo:hi] - block.start] = values[:, lo:hi]
+        yield block, dense
+
+
+def _adagrad_weights(coef, sq_coef, grad, step, config):
+    """AdaGrad's proximal step of (a block of) the weights, in place."""
+    alpha, l1_ratio = config.alpha, config.l1_ratio
+    sq_coef[...] = _add_sq_grad(sq_coef, grad)
+    rate = step / (np.sqrt(sq_coef) + ADAGRAD_EPS)
+    coef -= rate * grad
+    if alpha and l1_ratio < 1:
+        coef /= 1 + (alpha * (1 - l1_ratio)) * rate
+    if alpha and l1_ratio > 0:
+        soft_threshold(coef, rate * (alpha * l1_ratio))
 
 
 def _apply_adagrad(state, grad_coef, grad_intercept, step, config):
@@ -49,19 +94,13 @@ def _apply_adagrad(state, grad_coef, grad_intercept, step, config):
     the squares of its column's gradients (per feature); the L2 and L1
     penalties are applied as proximal steps with the same rates.
     """
-    coef, intercept = state.coef, state.intercept
-    alpha, l1_ratio = config.alpha, config.l1_ratio
     sq_coef, sq_intercept = adagrad_sums(state, config)
-    sq_coef[...] = _add_sq_grad(sq_coef, grad_coef)
-    rate = step / (np.sqrt(sq_coef) + ADAGRAD_EPS)
-    coef -= rate * grad_coef
-    if alpha and l1_ratio < 1:
-        coef /= 1 + (alpha * (1 - l1_ratio)) * rate
-    if alpha and l1_ratio > 0:
-        soft_threshold(coef, rate * (alpha * l1_ratio))
+    for block, grad in _gradient_blocks(state.coef, grad_coef):
+        sq = sq_coef[block] if sq_coef.ndim == 1 else sq_coef[:, block]
+        _adagrad_weights(state.coef[:, block], sq, grad, step, config)
     if config.fit_intercept:
         sq_intercept += grad_intercept * grad_intercept
-        intercept -= (
+        state.intercept -= (
             config.intercept_scale
             * step
             * grad_intercept
@@ -69,34 +108,57 @@ def _apply_adagrad(state, grad_coef, grad_intercept, step, config):
         )
 
 
-def _apply_update(state, grad_coef, grad_intercept, step, config):
-    """One (proximal, momentum) SGD update of ``state`` in place."""
-    if config.adagrad:
-        return _apply_adagrad(state, grad_coef, grad_intercept, step, config)
-    coef, intercept = state.coef, state.intercept
+def _momentum_step(param, velocity, grad, step, config, move=True):
+    """``v = momentum * v - step * g``, then the parameter moves by ``v``
+    (or by Nesterov's look-ahead) when ``move``; all in place."""
+    velocity *= config.momentum
+    velocity -= step * grad
+    if not move:
+        return
+    if config.nesterov:
+        param += config.momentum * velocity - step * grad
+    else:
+        param += velocity
+
+
+def _sgd_weights(coef, velocity, grad, step, config):
+    """A (proximal, momentum) SGD step of (a block of) the weights, in place;
+    ``grad`` (the data gradient) is changed."""
     alpha, l1_ratio = config.alpha, config.l1_ratio
     if alpha and l1_ratio < 1:
-        grad_coef += (alpha * (1 - l1_ratio)) * coef
+        grad += (alpha * (1 - l1_ratio)) * coef
     if config.momentum:
-        vc, vi = state.velocity_coef, state.velocity_intercept
-        vc *= config.momentum
-        vc -= step * grad_coef
-        vi *= config.momentum
-        vi -= step * grad_intercept
-        if config.nesterov:
-            coef += config.momentum * vc - step * grad_coef
-            if config.fit_intercept:
-                intercept += config.momentum * vi - step * grad_intercept
-        else:
-            coef += vc
-            if config.fit_intercept:
-                intercept += vi
+        _momentum_step(coef, velocity, grad, step, config)
     else:
-        coef -= step * grad_coef
-        if config.fit_intercept:
-            intercept -= step * grad_intercept
+        coef -= step * grad
     if alpha and l1_ratio > 0:
         soft_threshold(coef, step * alpha * l1_ratio)
+
+
+def _apply_update(state, grad_coef, grad_intercept, step, config):
+    """One (proximal, momentum) SGD update of ``state`` in place.
+
+    ``grad_coef`` is dense, or a CSR batch's ``(cols, values)`` (see
+    :func:`_gradient_blocks`): the weights are then updated block by block.
+    """
+    if config.adagrad:
+        return _apply_adagrad(state, grad_coef, grad_intercept, step, config)
+    for block, grad in _gradient_blocks(state.coef, grad_coef):
+        velocity = (
+            None if state.velocity_coef is None else state.velocity_coef[:, block]
+        )
+        _sgd_weights(state.coef[:, block], velocity, grad, step, config)
+    if config.momentum:
+        _momentum_step(
+            state.intercept,
+            state.velocity_intercept,
+            grad_intercept,
+            step,
+            config,
+            move=config.fit_intercept,
+        )
+    elif config.fit_intercept:
+        state.intercept -= step * grad_intercept
 
 
 def _update_average(state, batch_rows, config):
@@ -108,8 +170,24 @@ def _update_average(state, batch_rows, config):
         state.avg_intercept = state.intercept.copy()
     state.n_avg += 1
     rate = 1.0 / state.n_avg
-    state.avg_coef += rate * (state.coef - state.avg_coef)
+    for block in _column_blocks(*state.coef.shape):
+        state.avg_coef[:, block] += rate * (
+            state.coef[:, block] - state.avg_coef[:, block]
+        )
     state.avg_intercept += rate * (state.intercept - state.avg_intercept)
+
+
+def _batch_gradient(loss_grad, coef, intercept, Xb, yb, sw):
+    """The loss and gradient of a batch (see :func:`generic_pass`); on CSR
+    rows the weights' gradient is ``(cols, values)``, on the columns that
+    the batch uses, and the full width is never materialised."""
+    if not sp.issparse(Xb):
+        return loss_grad(coef, intercept, Xb, yb, sw, denominator=Xb.shape[0])
+    cols, Xc = compact_columns(Xb)
+    loss, values, grad_intercept = loss_grad(
+        coef[:, cols], intercept, Xc, yb, sw, denominator=Xb.shape[0]
+    )
+    return loss, (cols, values), grad_intercept
 
 
 def generic_pass(job):
@@ -129,8 +207,8 @@ def generic_pass(job):
         whole = isinstance(idx, slice) and idx == slice(None)
         Xb = X if whole else gather(X, idx, buffer)
         coef, intercept = state.coef, state.intercept
-        loss, grad_coef, grad_intercept = loss_grad(
-            coef, intercept, Xb, y[idx], sw, denominator=Xb.shape[0]
+        loss, grad_coef, grad_intercept = _batch_gradient(
+            loss_grad, coef, intercept, Xb, y[idx], sw
         )
         objective = loss + penalty_value(coef, config.alpha, config.l1_ratio)
         if not np.isfinite(objective):

@@ -349,7 +349,8 @@ def test_wide_sparse_fit_holds_few_copies_of_the_model(Estimator, monkeypatch):
     """On wide sparse data the model dominates: fit holds the iterate (also
     the published coef_) and one restore point for the divergence rollback
     (plus the lazy pass's per-feature records), no running-average buffer
-    when averaging is off, and averaging adds one model. Here the rows use
+    when averaging is off, and averaging adds one model; momentum adds its
+    velocity and the numpy pass's restore point. Here the rows use
     59 % of the columns: the epochs run on those (a narrowed state), so the
     whole model is held once, and its live columns twice."""
     X, y, model = wide_sparse_problem()
@@ -374,6 +375,11 @@ def test_wide_sparse_fit_holds_few_copies_of_the_model(Estimator, monkeypatch):
         peak = peak_memory_of_fit(averaged, X, y)
         assert peak < (bound + 1) * model, (whole, peak / model)
         assert averaged._opt_state.avg_coef.shape == (20, 2**16)
+        # momentum runs the numpy pass: the velocity and the restore point of
+        # the last update, and no model-sized gradient or temporary
+        heavy = Estimator(learning_rate="constant", eta0=0.05, momentum=0.9)
+        peak = peak_memory_of_fit(heavy.set_params(max_iter=3, tol=None), X, y)
+        assert peak < (bound + 2) * model, (whole, peak / model)
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from sklearn_linsgd import LinearSVMSGD, SoftmaxSGD, _sgd
+from sklearn_linsgd import LinearSVMSGD, SoftmaxSGD, _reference, _sgd
 from sklearn_linsgd._base import _batches, _classes_and_indices
 from sklearn_linsgd._compiled import (
     RowBatches,
@@ -436,3 +436,67 @@ def test_narrowing_needs_csr_with_dead_columns():
     cols, found = compact_columns(X)
     np.testing.assert_array_equal(cols, used)
     np.testing.assert_array_equal(found.toarray(), X.toarray()[:, used])
+
+
+BLOCKED_CASES = {
+    "momentum": dict(momentum=0.9, learning_rate="constant", eta0=0.05),
+    "nesterov": dict(momentum=0.5, nesterov=True, learning_rate="constant", eta0=0.1),
+    "l1": dict(penalty="l1", alpha=1e-4, learning_rate="constant", eta0=0.2),
+    "elasticnet-average": dict(
+        penalty="elasticnet", alpha=1e-3, average=True, learning_rate="constant"
+    ),
+    "momentum-average": dict(momentum=0.9, eta0=0.01, average=True),
+    "adagrad-average": dict(adagrad="coordinate", average=True),
+}
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("case", BLOCKED_CASES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_blocked_csr_updates_equal_whole_width_updates(cls, case, dtype, monkeypatch):
+    # The numpy pass on CSR data computes a batch's gradient on the columns
+    # it uses and updates the model in blocks of columns: the iterates are
+    # those of one update of the whole width, bit for bit.
+    X, y = _sparse_problem(3)
+    X = X.astype(dtype)
+    params = {"max_iter": 3, "tol": None, "random_state": 0, **BLOCKED_CASES[case]}
+    monkeypatch.setattr(_reference, "BLOCK_ELEMENTS", 1 << 40)
+    whole = cls(**params).fit(X, y)
+    blocks = []
+    column_blocks = _reference._column_blocks
+    monkeypatch.setattr(_reference, "BLOCK_ELEMENTS", 3 * 7)
+    monkeypatch.setattr(
+        _reference,
+        "_column_blocks",
+        lambda *shape: (
+            blocks.append(len(column_blocks(*shape))) or column_blocks(*shape)
+        ),
+    )
+    blocked = cls(**params).fit(X, y)
+    assert blocks and set(blocks) == {300 // 7 + 1}  # 43 blocks of 7 columns
+    np.testing.assert_array_equal(blocked.coef_, whole.coef_)
+    np.testing.assert_array_equal(blocked.intercept_, whole.intercept_)
+    assert blocked.coef_.dtype == dtype
+    for key in ("coef", "velocity_coef", "avg_coef", "sq_grad_coef"):
+        kept = getattr(blocked._opt_state, key)
+        if kept is not None:
+            np.testing.assert_array_equal(kept, getattr(whole._opt_state, key))
+    np.testing.assert_array_equal(blocked.loss_curve_, whole.loss_curve_)
+
+
+def test_gradient_blocks_write_out_the_batch_gradient():
+    # (cols, values) of a CSR batch is the dense gradient's columns: the
+    # blocks put them back in place, zero elsewhere.
+    rng = np.random.default_rng(0)
+    coef = np.zeros((2, 10), order="F")
+    cols = np.array([1, 4, 5, 9])
+    values = rng.standard_normal((2, 4))
+    dense = np.zeros((2, 10))
+    dense[:, cols] = values
+    for width in (1, 3, 10, 50):
+        pieces = list(_reference._gradient_blocks(coef, (cols, values), 2 * width))
+        assert all(p[1].shape == (2, p[0].stop - p[0].start) for p in pieces)
+        assert [p[0].start for p in pieces] == list(range(0, 10, width))
+        np.testing.assert_array_equal(np.hstack([p[1] for p in pieces]), dense)
+    grad = rng.standard_normal((2, 10))
+    assert list(_reference._gradient_blocks(coef, grad)) == [(slice(None), grad)]
