@@ -287,6 +287,7 @@ class _DensePass:
             bool(config.nesterov),
             ADAGRAD[adagrad],
             float(config.intercept_scale),
+            float(config.adagrad_eps),
             int(config.average_start) if averaging else -1,
             int(state.samples_seen),
             int(state.n_avg),
@@ -346,6 +347,7 @@ def _sparse(state, X, y, sample_weight, batches, kind, schedule, config):
             *options,
             ADAGRAD[config.adagrad],
             float(config.intercept_scale),
+            float(config.adagrad_eps),
         )
         status, n_updates, rows_done, total, samples = out
         state.samples_seen += samples

@@ -518,6 +518,7 @@ def dense_pass(
     bint nesterov,
     int adagrad,
     double intercept_scale,
+    double adagrad_eps,
     long long average_start,
     long long samples_seen,
     long long n_avg,
@@ -530,8 +531,9 @@ def dense_pass(
     (``X`` C-contiguous). ``steps[u]`` is the step size of the ``u``-th update
     (a batch of zero weight takes the penalty's step alone).
     ``velocity_*`` are used when ``momentum``, ``sq_*`` when ``adagrad``
-    (whose intercept steps are ``intercept_scale`` times the coefficients')
-    (:data:`ADAGRAD_COORDINATE`: ``sq_coef`` has the shape of ``coef``;
+    (whose intercept steps are ``intercept_scale`` times the coefficients',
+    and whose weights' rates add ``adagrad_eps`` to the root of their sums;
+    the intercept's add 1e-8) (:data:`ADAGRAD_COORDINATE`: ``sq_coef`` has the shape of ``coef``;
     :data:`ADAGRAD_FEATURE`: it is ``(1, n_features)``, one sum per feature),
     ``avg_*`` when ``average_start >= 0`` (averaging starts once
     ``samples_seen`` reaches it). ``prev_*`` hold the parameters before the
@@ -695,12 +697,12 @@ def dense_pass(
                     if adagrad == ADAGRAD_FEATURE:  # G += mean over classes of g**2
                         Q[jq] = <floating> (
                             Q[jq] + _sum_sq(&G[jq * n_rows], n_rows) / n_rows)
-                        rate = step / (sqrt(Q[jq]) + ADAGRAD_EPS)
+                        rate = step / (sqrt(Q[jq]) + adagrad_eps)
                     for j in range(jq * n_rows, (jq + 1) * n_rows):
                         gj = G[j]
                         if adagrad != ADAGRAD_FEATURE:
                             Q[j] += gj * gj
-                            rate = step / (sqrt(Q[j]) + ADAGRAD_EPS)
+                            rate = step / (sqrt(Q[j]) + adagrad_eps)
                         v = <floating> (W[j] - rate * gj)
                         if l2 != 0:
                             v = <floating> (v / (1 + l2 * rate))
@@ -1295,7 +1297,7 @@ def sparse_pass(
 
 
 cdef inline double _owed_decay(double sq, double alpha, long long n_skipped,
-                               double step_sum) noexcept nogil:
+                               double step_sum, double eps) noexcept nogil:
     """L2 proximal decay owed by an AdaGrad weight that sat out ``n_skipped``
     updates whose steps sum to ``step_sum`` (``_sgd._pending_decay``):
     ``(1 + z) ** -n`` with ``z = alpha * (step_sum / n) / (sqrt(sq) + eps)``.
@@ -1307,7 +1309,7 @@ cdef inline double _owed_decay(double sq, double alpha, long long n_skipped,
     cdef double z, y
     if n_skipped == 0:
         return 1.0
-    z = alpha * (step_sum / n_skipped) / (sqrt(sq) + ADAGRAD_EPS)
+    z = alpha * (step_sum / n_skipped) / (sqrt(sq) + eps)
     if z < 1e-4 and n_skipped * z < 1e-2:
         # log1p(z) to z**4 (next term z**5 / 5: relative 2e-17), exp(y) to
         # y**6 (next term |y|**7 / 5040 < 2e-18)
@@ -1363,13 +1365,13 @@ def shuffled(const long long[::1] rows, unsigned long long seed):
 
 
 def owed_decay(const double[::1] sq, double alpha, const long long[::1] n_skipped,
-               const double[::1] step_sum):
+               const double[::1] step_sum, double eps=ADAGRAD_EPS):
     """:func:`_owed_decay` elementwise, for the tests (``_sgd._pending_decay``)."""
     out = np.empty(sq.shape[0])
     cdef double[::1] o = out
     cdef Py_ssize_t i
     for i in range(sq.shape[0]):
-        o[i] = _owed_decay(sq[i], alpha, n_skipped[i], step_sum[i])
+        o[i] = _owed_decay(sq[i], alpha, n_skipped[i], step_sum[i], eps)
     return out
 
 
@@ -1393,6 +1395,7 @@ def sparse_adagrad_pass(
     bint fit_intercept,
     int adagrad,
     double intercept_scale,
+    double adagrad_eps,
 ):
     """One lazy pass of AdaGrad with a proximal L2 penalty over CSR data.
 
@@ -1404,7 +1407,8 @@ def sparse_adagrad_pass(
     of ``coef`` for ``adagrad`` :data:`ADAGRAD_COORDINATE`, ``(1,
     n_features)`` for :data:`ADAGRAD_FEATURE` (then a feature's owed decay and
     rate are one number for all its weights); the intercept's steps are
-    ``intercept_scale`` times the coefficients'.
+    ``intercept_scale`` times the coefficients', and ``adagrad_eps`` is
+    added to the root of a weight's sum (1e-8 to the intercept's).
 
     Returns
     -------
@@ -1565,7 +1569,8 @@ def sparse_adagrad_pass(
                     df = 1
                     if alpha != 0:
                         df = <floating> _owed_decay(
-                            bk[c].q, alpha, t_pass - lt, step_sum - step_sums[lt])
+                            bk[c].q, alpha, t_pass - lt, step_sum - step_sums[lt],
+                            adagrad_eps)
                     dfs[p] = df
                     # products in the data's precision
                     _scatter_col(&S[0, 0], &ent_off[0], &ent_x[0], start[p], start[p + 1],
@@ -1577,7 +1582,7 @@ def sparse_adagrad_pass(
                     if alpha != 0:
                         decay = _owed_decay(
                             Q[c * n_rows + k], alpha, t_pass - lt,
-                            step_sum - step_sums[lt])
+                            step_sum - step_sums[lt], adagrad_eps)
                         Dc[k] = <floating> (Wc[k] * decay)
                     else:
                         Dc[k] = Wc[k]
@@ -1631,7 +1636,7 @@ def sparse_adagrad_pass(
                         c = cols[p]
                         qf = <floating> (Qp[p] + gq[p - p0] / n_rows)
                         bk[c].q = qf
-                        rate = step / (sqrt(qf) + ADAGRAD_EPS)
+                        rate = step / (sqrt(qf) + adagrad_eps)
                         rfs[p - p0] = <floating> rate
                         dps[p - p0] = <floating> (1.0 / (1 + alpha * rate))  # the L2 prox
                 for p in range(p0, p1):
@@ -1648,7 +1653,7 @@ def sparse_adagrad_pass(
                         for k in range(n_rows):
                             q = Qp[p * n_rows + k] + <double> gc[k] * gc[k]
                             Q[c * n_rows + k] = <floating> q
-                            rate = step / (sqrt(<floating> q) + ADAGRAD_EPS)
+                            rate = step / (sqrt(<floating> q) + adagrad_eps)
                             nv = Dc[k] - rate * gc[k]
                             if alpha != 0:
                                 nv = nv / (1 + alpha * rate)
@@ -1706,7 +1711,7 @@ def sparse_adagrad_pass(
                             break
                     if zero_row:
                         continue
-                decay = _owed_decay(bk[c].q, alpha, n_skip, gap)
+                decay = _owed_decay(bk[c].q, alpha, n_skip, gap, adagrad_eps)
                 for k in range(n_rows):
                     Wc[k] = <floating> (Wc[k] * decay)
                 continue
@@ -1714,6 +1719,7 @@ def sparse_adagrad_pass(
                 if (Wc[k] == 0 and bounded_gap
                         and 0 <= Q[c * n_rows + k] < INFINITY):
                     continue
-                decay = _owed_decay(Q[c * n_rows + k], alpha, n_skip, gap)
+                decay = _owed_decay(Q[c * n_rows + k], alpha, n_skip, gap,
+                                    adagrad_eps)
                 Wc[k] = <floating> (Wc[k] * decay)
     return status, u, rows_done, total, samples

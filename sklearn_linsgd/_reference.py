@@ -78,7 +78,7 @@ def _adagrad_weights(coef, sq_coef, grad, step, config):
     """AdaGrad's proximal step of (a block of) the weights, in place."""
     alpha, l1_ratio = config.alpha, config.l1_ratio
     sq_coef[...] = _add_sq_grad(sq_coef, grad)
-    rate = step / (np.sqrt(sq_coef) + ADAGRAD_EPS)
+    rate = step / (np.sqrt(sq_coef) + config.adagrad_eps)
     coef -= rate * grad
     if alpha and l1_ratio < 1:
         coef /= 1 + (alpha * (1 - l1_ratio)) * rate
@@ -283,7 +283,7 @@ def _lazy_sparse_ok(X, config):
     )
 
 
-def _pending_decay(sq_grad, alpha, n_skipped, step_sum):
+def _pending_decay(sq_grad, alpha, n_skipped, step_sum, eps=ADAGRAD_EPS):
     """L2 proximal decay owed by weights that sat out ``n_skipped`` updates.
 
     Under AdaGrad an untouched weight only meets the proximal steps
@@ -294,7 +294,7 @@ def _pending_decay(sq_grad, alpha, n_skipped, step_sum):
     constant step.
     """
     n = np.maximum(n_skipped, 1)
-    per_step = alpha * (step_sum / n) / (np.sqrt(sq_grad) + ADAGRAD_EPS)
+    per_step = alpha * (step_sum / n) / (np.sqrt(sq_grad) + eps)
     return np.exp(-n_skipped * np.log1p(per_step))
 
 
@@ -332,6 +332,7 @@ def _sgd_pass_lazy_adagrad(job):
                     alpha,
                     t_pass - last_t[cols],
                     step_sum - last_sum[cols],
+                    config.adagrad_eps,
                 )
             loss, grad_cols, grad_intercept = loss_grad(
                 w_cols, intercept, Xc, y[idx], sw, denominator=Xb.shape[0]
@@ -353,7 +354,7 @@ def _sgd_pass_lazy_adagrad(job):
                 last_sum[cols],
             )
             sq_cols = _add_sq_grad(sq_cols, grad_cols)
-            rate = step / (np.sqrt(sq_cols) + ADAGRAD_EPS)
+            rate = step / (np.sqrt(sq_cols) + config.adagrad_eps)
             new_cols = w_cols - rate * grad_cols
             if alpha:
                 new_cols /= 1 + alpha * rate
@@ -381,7 +382,9 @@ def _sgd_pass_lazy_adagrad(job):
             raise _divergence(epoch, step, state)
     finally:
         if alpha and t_pass:  # settle every column's owed decay
-            coef *= _pending_decay(sq_coef, alpha, t_pass - last_t, step_sum - last_sum)
+            coef *= _pending_decay(
+                sq_coef, alpha, t_pass - last_t, step_sum - last_sum, config.adagrad_eps
+            )
     return total / rows_done if rows_done else float("nan")
 
 

@@ -21,6 +21,11 @@ class DivergenceError(ValueError, FloatingPointError):
     """
 
 
+#: Added to sqrt(sum of squared gradients) in the AdaGrad denominators (the
+#: weights' under learning_rate="auto": this times the rows' RMS norm).
+ADAGRAD_EPS = 1e-8
+
+
 @dataclass(frozen=True)
 class UpdateConfig:
     """Hyper-parameters of one SGD update."""
@@ -39,6 +44,10 @@ class UpdateConfig:
     # "auto" learning rate sets it to the rows' RMS norm: the intercept then
     # moves as a weight on a constant feature of that size would)
     intercept_scale: float = 1.0
+    # added to the root of a weight's AdaGrad sum (the intercept's add
+    # ADAGRAD_EPS): "auto" scales it with the rows' RMS norm, as the weights'
+    # gradients scale, so that scaling X leaves the fit unchanged
+    adagrad_eps: float = ADAGRAD_EPS
 
 
 @dataclass(eq=False)
@@ -338,10 +347,6 @@ def mix_states(state, results, weights):
     state.n_avg = n_new
     state.t += sum(r["t"] for r in results)
     state.samples_seen += sum(r["samples_seen"] for r in results)
-
-
-#: Added to sqrt(sum of squared gradients) in the AdaGrad denominators.
-ADAGRAD_EPS = 1e-8
 
 
 def adagrad_sums(state, config):

@@ -426,6 +426,33 @@ def test_sparse_adagrad_kernel_matches_reference(
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
+@pytest.mark.parametrize("mode", [True, "feature"])
+def test_auto_adagrad_epsilon_scales_with_the_rows(cls, sparse, mode, monkeypatch):
+    # Under "auto" the weights' AdaGrad epsilon is 1e-8 times the rows' RMS
+    # norm (the intercept's stays 1e-8), in the kernels as in the numpy
+    # passes, owed decays included: on rows a thousand times smaller the
+    # kernel still equals the reference, and the scores equal X's.
+    X, y = _csr(3, np.int32)
+    params = dict(adagrad=mode, alpha=1e-9, batch_size=32, max_iter=4, tol=None)
+    params.update(random_state=0)
+    small = X * 1e-3 if sparse else X.toarray() * 1e-3
+    fast, ref = _fit_both(lambda: cls(**params), lambda e: e.fit(small, y), monkeypatch)
+    _assert_same(fast, ref, atol=_exp_atol(cls) * 1e3, rtol=_exp_atol(cls))
+    row_scale = fast._opt_state.row_scale
+    assert row_scale == pytest.approx(np.sqrt((X.multiply(X)).sum() / 300) * 1e-3)
+    assert fast._update_config(row_scale).adagrad_eps == 1e-8 * row_scale
+    # without a penalty (alpha / s**2 is not scale-free) the scores are X's
+    params["alpha"] = 0.0
+    fits = [cls(**params).fit(data, y) for data in (small, small * 1e3)]
+    scores = fits[1].decision_function(small * 1e3)
+    assert abs(scores).max() > 1
+    np.testing.assert_allclose(
+        fits[0].decision_function(small), scores, rtol=0, atol=1e-12 * abs(scores).max()
+    )
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
 @pytest.mark.parametrize("mode", [True, "feature"])
 def test_sparse_adagrad_kernel_partial_fit_and_divergence(cls, mode, monkeypatch):
     X, y = _csr(3, np.int32, seed=2)
@@ -722,5 +749,5 @@ def test_sparse_adagrad_kernel_refuses_batches_beyond_int32_offsets(index_dtype)
         True,
     )
     with pytest.raises(ValueError, match="too large for the sparse AdaGrad pass"):
-        _fast.sparse_adagrad_pass(*args, ADAGRAD["coordinate"], 1.0)
+        _fast.sparse_adagrad_pass(*args, ADAGRAD["coordinate"], 1.0, 1e-8)
     assert np.all(coef == 0.5) and not np.any(intercept) and not np.any(sq_coef)
