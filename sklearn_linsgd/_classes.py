@@ -80,7 +80,7 @@ _DOC_PARTS = {
         "invscaling"; ``nesterov`` without ``momentum``) is refused when set
         to a value other than its default.
 
-    eta0 : float, default=1.5
+    eta0 : float, default=<eta0 default>
         Initial step size of the named schedules (> 0); under "auto", the
         step in units of the weights' estimated size ``D``.
 
@@ -206,12 +206,14 @@ _DOC_PARTS = {
 }
 
 
-def _shared_doc(template, alpha, tol):
-    """Fill the shared parameter and attribute sections into a class docstring
-    (with the estimator's defaults of ``alpha`` and ``tol``)."""
+def _shared_doc(template, **defaults):
+    """Fill the shared parameter and attribute sections into a class docstring,
+    with the estimator's defaults (``alpha``, ``eta0``, ``tol``)."""
     for placeholder, text in _DOC_PARTS.items():
         template = template.replace(placeholder, text)
-    return template.replace("<alpha default>", alpha).replace("<tol default>", tol)
+    for name, value in defaults.items():
+        template = template.replace(f"<{name} default>", value)
+    return template
 
 
 class LinearSVMSGD(BaseSGDClassifier):
@@ -262,6 +264,7 @@ class LinearSVMSGD(BaseSGDClassifier):
     (10, 64)
     """,
         alpha="1e-4",
+        eta0="1.5",
         tol="2e-3",
     )
 
@@ -376,6 +379,7 @@ class SoftmaxSGD(BaseSGDClassifier):
     (2, 10)
     """,
         alpha="1e-6",
+        eta0="3.0",
         tol="1e-2",
     )
 
@@ -398,7 +402,7 @@ class SoftmaxSGD(BaseSGDClassifier):
         fit_intercept=True,
         batch_size=256,
         learning_rate="auto",
-        eta0=1.5,
+        eta0=3.0,
         power_t=0.5,
         momentum=0.0,
         nesterov=False,
