@@ -104,7 +104,8 @@ def make_configs():
         feature), ``average``, ``adagrad_coordinate``, ``momentum`` and
         ``softmax``. All get :data:`COMMON`; momentum gets ``max_iter=1``:
         with momentum a CSR fit runs the numpy reference pass, which is slow
-        and computes a dense gradient every batch.
+        at the whole width (every update writes the whole model and its
+        velocity, and keeps the restore point of the last update).
     """
     from sklearn.linear_model import SGDClassifier
 
@@ -136,8 +137,8 @@ def make_configs():
             'LinearSVMSGD(learning_rate="constant", eta0=1e-3, momentum=0.9, '
             "max_iter=1)",
             svm(learning_rate="constant", eta0=1e-3, momentum=0.9, max_iter=1),
-            note="momentum on CSR runs the numpy reference pass (dense gradients); "
-            "one epoch",
+            note="momentum on CSR runs the numpy reference pass (velocity, and "
+            "the restore point of the last update); one epoch",
         ),
         Config("softmax", "SoftmaxSGD()", lambda: SoftmaxSGD(**COMMON)),
     ]
