@@ -381,9 +381,6 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
             start = None
         else:
             start = max(int(average), 1)
-        # under "auto" the weights' AdaGrad epsilon scales with the rows, as
-        # their gradients do: X times c then gives the fit of X, scores and all
-        scale = float(row_scale) if self._auto() else 1.0
         return _state.UpdateConfig(
             alpha=self._effective_alpha(),
             l1_ratio=self._l1_ratio(),
@@ -392,8 +389,9 @@ class BaseSGDClassifier(LinearClassifierMixin, BaseEstimator):
             nesterov=bool(self.nesterov),
             average_start=start,
             adagrad=self._adagrad_mode(),
-            intercept_scale=scale,
-            adagrad_eps=_state.ADAGRAD_EPS * scale,
+            # the rows' RMS norm under "auto": the intercepts' AdaGrad steps
+            # and the weights' epsilon (UpdateConfig.adagrad_eps) scale with it
+            intercept_scale=float(row_scale) if self._auto() else 1.0,
         )
 
     def _adagrad_mode(self):

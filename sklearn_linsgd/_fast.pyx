@@ -533,8 +533,8 @@ def dense_pass(
     ``velocity_*`` are used when ``momentum``, ``sq_*`` when ``adagrad``
     (whose intercept steps are ``intercept_scale`` times the coefficients',
     and whose weights' rates add ``adagrad_eps`` to the root of their sums;
-    the intercept's add 1e-8) (:data:`ADAGRAD_COORDINATE`: ``sq_coef`` has the shape of ``coef``;
-    :data:`ADAGRAD_FEATURE`: it is ``(1, n_features)``, one sum per feature),
+    the intercept's add 1e-8) (:data:`ADAGRAD_COORDINATE`: ``sq_coef`` has
+    the shape of ``coef``; :data:`ADAGRAD_FEATURE`: it is ``(1, n_features)``, one sum per feature),
     ``avg_*`` when ``average_start >= 0`` (averaging starts once
     ``samples_seen`` reaches it). ``prev_*`` hold the parameters before the
     last update (the restore point, carried across calls that make up one

@@ -44,10 +44,14 @@ class UpdateConfig:
     # "auto" learning rate sets it to the rows' RMS norm: the intercept then
     # moves as a weight on a constant feature of that size would)
     intercept_scale: float = 1.0
-    # added to the root of a weight's AdaGrad sum (the intercept's add
-    # ADAGRAD_EPS): "auto" scales it with the rows' RMS norm, as the weights'
-    # gradients scale, so that scaling X leaves the fit unchanged
-    adagrad_eps: float = ADAGRAD_EPS
+
+    @property
+    def adagrad_eps(self):
+        """Added to the root of a weight's AdaGrad sum (the intercept's add
+        :data:`ADAGRAD_EPS`): it scales as ``intercept_scale`` does, with the
+        rows' RMS norm under "auto", as the weights' gradients scale, so that
+        scaling X leaves the fit unchanged."""
+        return ADAGRAD_EPS * self.intercept_scale
 
 
 @dataclass(eq=False)
