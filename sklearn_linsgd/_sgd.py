@@ -82,8 +82,9 @@ def sgd_pass(
 
     Parameters
     ----------
-    state : dict
-        Optimizer state from :func:`init_state`, updated in place.
+    state : SGDState
+        Optimizer state from :func:`._state.init_state` or
+        :func:`._state.zero_state`, updated in place.
     X : {ndarray, sparse matrix} of shape (n_samples, n_features)
     y : ndarray of shape (n_samples,)
         Class indices.
