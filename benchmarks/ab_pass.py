@@ -19,13 +19,17 @@ flipping every call). It prints the median and range of the per-call ratios
 new / base, and whether the two passes returned the same status, counts and
 objective, and the largest difference between their parameters.
 
-Both modules must take the same arguments (the same Python signature of
-``sparse_adagrad_pass``). The BLAS is limited to one thread.
+The two passes need not take their arguments in the same form: a tree
+whose pass takes the update rule's options one by one (before they became
+one ``rule`` argument, a dict) and one whose pass takes ``rule`` are each
+called in their own form (:func:`replay`), on the same arrays. The BLAS is
+limited to one thread.
 """
 
 import argparse
 import glob
 import importlib.util
+import inspect
 import os
 import sys
 import time
@@ -74,6 +78,41 @@ def capture_pass_args(fast, make_estimator, X, y, epoch):
 
 def _copy(a):
     return np.array(a, copy=True, order="K") if isinstance(a, np.ndarray) else a
+
+
+#: The options of a ``rule`` that the sparse AdaGrad pass did not take when it
+#: took them one by one, as a sparse AdaGrad fit has them (``_compiled`` runs
+#: no L1 share, momentum or averaging there).
+RULE_DEFAULTS = {
+    "l1_ratio": 0.0,
+    "momentum": 0.0,
+    "nesterov": False,
+    "average_start": -1,
+}
+
+
+def replay(target, source):
+    """``target`` (a module's ``sparse_adagrad_pass``) as a function of the
+    arguments of a call of ``source`` (the pass that made the call).
+
+    ``target`` itself when the two take the same parameters; else a function
+    that matches the arguments to ``target``'s parameters by name, the update
+    rule's options going from one argument each into the dict ``rule``, or
+    out of it (a few microseconds per call, against milliseconds of a pass).
+    """
+    have = list(inspect.signature(source).parameters)
+    want = list(inspect.signature(target).parameters)
+    if have == want:
+        return target
+
+    def call(*args):
+        named = dict(zip(have, args))
+        named.update(named.pop("rule", {}))
+        rule = {k: v for k, v in named.items() if k not in want}
+        named["rule"] = {**RULE_DEFAULTS, **rule}
+        return target(*[named[p] for p in want])
+
+    return call
 
 
 def paired_calls(passes, args, n_calls):
@@ -163,7 +202,7 @@ def main(argv=None):
 
     pass_args = capture_pass_args(_fast, make, wl.X_train, wl.y_train, args.epoch)
     passes = {
-        name: load_module(tree).sparse_adagrad_pass
+        name: replay(load_module(tree).sparse_adagrad_pass, _fast.sparse_adagrad_pass)
         for name, tree in (("base", args.base), ("new", args.new))
     }
     times, last = paired_calls(passes, pass_args, args.calls)

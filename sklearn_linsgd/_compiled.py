@@ -16,7 +16,7 @@ from . import _fast
 from ._losses import KERNELS
 
 HINGE, LOG = KERNELS["hinge"][0], KERNELS["log"][0]
-#: The kernels' ``adagrad`` codes of ``UpdateConfig.adagrad``.
+#: The codes of ``UpdateConfig.adagrad`` in the passes' ``rule`` (``Rule.adagrad``).
 ADAGRAD = {None: 0, "coordinate": 1, "feature": 2}
 
 #: Set to False to run the numpy reference everywhere (tests compare the two).
@@ -37,6 +37,37 @@ def loss_kind(loss_grad):
     if set(params) != set(defaults):
         return None
     return code, float(params.get("margin", 0.0))
+
+
+def kernel_rule(kind, config):
+    """The update rule as the passes take it: their ``rule`` argument.
+
+    A dict of the fields of ``_fast.pyx``'s ``Rule`` struct (the compiled
+    passes receive it converted to the struct), from the loss's
+    ``(kind, margin)`` (:func:`loss_kind`) and an ``UpdateConfig``: every
+    pass gets all the options and reads those of the updates it implements.
+
+    Examples
+    --------
+    >>> from sklearn_linsgd._state import UpdateConfig
+    >>> rule = kernel_rule((HINGE, 1.0), UpdateConfig(alpha=1e-4))
+    >>> rule["alpha"], rule["adagrad"], rule["average_start"]
+    (0.0001, 0, -1)
+    """
+    averaging = config.average_start is not None
+    return {
+        "loss": kind[0],
+        "margin": kind[1],
+        "alpha": float(config.alpha),
+        "l1_ratio": float(config.l1_ratio),
+        "fit_intercept": bool(config.fit_intercept),
+        "momentum": float(config.momentum),
+        "nesterov": bool(config.nesterov),
+        "adagrad": ADAGRAD[config.adagrad],
+        "intercept_scale": float(config.intercept_scale),
+        "adagrad_eps": float(config.adagrad_eps),
+        "average_start": int(config.average_start) if averaging else -1,
+    }
 
 
 def step_sizes(schedule, t0, n, lr_scale):
@@ -224,7 +255,8 @@ class _DensePass:
     """
 
     def __init__(self, state, y, sample_weight, steps, kind, config):
-        self.state, self.steps, self.kind, self.config = state, steps, kind, config
+        self.state, self.steps, self.config = state, steps, config
+        self.rule = kernel_rule(kind, config)
         self.y = np.ascontiguousarray(y, dtype=np.int64)
         self.sw = np.ascontiguousarray(sample_weight, dtype=np.float64)
         coef, intercept = state.coef, state.intercept
@@ -278,17 +310,7 @@ class _DensePass:
             state.avg_coef if averaging else empty,
             state.avg_intercept if averaging else empty_b,
             buffer,
-            self.kind[0],
-            self.kind[1],
-            float(config.alpha),
-            float(config.l1_ratio),
-            bool(config.fit_intercept),
-            float(config.momentum),
-            bool(config.nesterov),
-            ADAGRAD[adagrad],
-            float(config.intercept_scale),
-            float(config.adagrad_eps),
-            int(config.average_start) if averaging else -1,
+            self.rule,
             int(state.samples_seen),
             int(state.n_avg),
         )
@@ -338,16 +360,10 @@ def _sparse(state, X, y, sample_weight, batches, kind, schedule, config):
         coef,
         intercept,
     )
-    options = (kind[0], kind[1], float(config.alpha), bool(config.fit_intercept))
+    rule = kernel_rule(kind, config)
     if config.adagrad:  # sums allocated by _state.adagrad_sums, in Fortran order
         out = _fast.sparse_adagrad_pass(
-            *args,
-            _kernel_sq(state.sq_grad_coef),
-            state.sq_grad_intercept,
-            *options,
-            ADAGRAD[config.adagrad],
-            float(config.intercept_scale),
-            float(config.adagrad_eps),
+            *args, _kernel_sq(state.sq_grad_coef), state.sq_grad_intercept, rule
         )
         status, n_updates, rows_done, total, samples = out
         state.samples_seen += samples
@@ -364,10 +380,9 @@ def _sparse(state, X, y, sample_weight, batches, kind, schedule, config):
         wipes = config.alpha != 0 and bool(np.any(1.0 - steps * config.alpha == 0))
         out = _fast.sparse_pass(
             *args,
-            *options,
+            rule,
             state.avg_coef if averaging else empty,
             state.avg_intercept if averaging else np.empty(0, dtype=coef.dtype),
-            int(config.average_start) if averaging else -1,
             int(state.samples_seen),
             int(state.n_avg),
             np.empty_like(coef, order="F") if wipes else empty,

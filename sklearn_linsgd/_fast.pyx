@@ -33,10 +33,29 @@ import numpy as np
 cdef enum:
     HINGE = 0
     LOG = 1
-    # the ``adagrad`` argument of the passes (``_compiled.ADAGRAD``): one sum
-    # of squared gradients per weight, or one per feature (column of coef)
+    # ``Rule.adagrad`` (``_compiled.ADAGRAD``; 0: plain steps): one sum of
+    # squared gradients per weight, or one per feature (column of coef)
     ADAGRAD_COORDINATE = 1
     ADAGRAD_FEATURE = 2
+
+
+cdef struct Rule:
+    # The update rule's options, the ``rule`` argument of every pass (from
+    # Python a dict of these fields, made by ``_compiled.kernel_rule``); a
+    # pass reads those of the updates it implements and changes none. The
+    # counters ``samples_seen`` and ``n_avg``, which a pass advances and
+    # returns, stay arguments of their own.
+    int loss  # HINGE or LOG
+    double margin  # the hinge loss's
+    double alpha  # the penalty's strength
+    double l1_ratio  # its L1 share (dense_pass)
+    bint fit_intercept
+    double momentum  # 0: none (dense_pass)
+    bint nesterov
+    int adagrad  # 0, ADAGRAD_COORDINATE or ADAGRAD_FEATURE
+    double intercept_scale  # AdaGrad's intercept steps over the weights'
+    double adagrad_eps  # added to the root of a weight's AdaGrad sum
+    long long average_start  # samples seen before averaging starts; -1: none
 
 cdef double ADAGRAD_EPS = 1e-8
 cdef double RESETTLE = 16.0  # _sgd.RESETTLE
@@ -509,17 +528,7 @@ def dense_pass(
     floating[::1, :] avg_coef,
     floating[::1] avg_intercept,
     floating[:, ::1] buffer,
-    int loss,
-    double margin,
-    double alpha,
-    double l1_ratio,
-    bint fit_intercept,
-    double momentum,
-    bint nesterov,
-    int adagrad,
-    double intercept_scale,
-    double adagrad_eps,
-    long long average_start,
+    Rule rule,
     long long samples_seen,
     long long n_avg,
 ):
@@ -530,15 +539,29 @@ def dense_pass(
     Fortran order), else rows ``starts[b]:stops[b]`` of ``X`` themselves
     (``X`` C-contiguous). ``steps[u]`` is the step size of the ``u``-th update
     (a batch of zero weight takes the penalty's step alone).
-    ``velocity_*`` are used when ``momentum``, ``sq_*`` when ``adagrad``
-    (whose intercept steps are ``intercept_scale`` times the coefficients',
-    and whose weights' rates add ``adagrad_eps`` to the root of their sums;
-    the intercept's add 1e-8) (:data:`ADAGRAD_COORDINATE`: ``sq_coef`` has
-    the shape of ``coef``; :data:`ADAGRAD_FEATURE`: it is ``(1, n_features)``, one sum per feature),
-    ``avg_*`` when ``average_start >= 0`` (averaging starts once
-    ``samples_seen`` reaches it). ``prev_*`` hold the parameters before the
-    last update (the restore point, carried across calls that make up one
-    pass; equal to ``coef`` and ``intercept`` at the start of a pass).
+    ``velocity_*`` are used when ``rule.momentum``, ``sq_*`` when
+    ``rule.adagrad`` (whose intercept steps are ``rule.intercept_scale``
+    times the coefficients', and whose weights' rates add
+    ``rule.adagrad_eps`` to the root of their sums; the intercept's add
+    1e-8) (:data:`ADAGRAD_COORDINATE`: ``sq_coef`` has the shape of
+    ``coef``; :data:`ADAGRAD_FEATURE`: it is ``(1, n_features)``, one sum
+    per feature), ``avg_*`` when ``rule.average_start >= 0`` (averaging
+    starts once ``samples_seen`` reaches it). ``prev_*`` hold the parameters
+    before the last update (the restore point, carried across calls that
+    make up one pass; equal to ``coef`` and ``intercept`` at the start of a
+    pass).
+
+    Parameters
+    ----------
+    rule : dict
+        The update rule's options: the fields of the ``Rule`` struct
+        (``loss``, ``margin``, ``alpha``, ``l1_ratio``, ``fit_intercept``,
+        ``momentum``, ``nesterov``, ``adagrad``, ``intercept_scale``,
+        ``adagrad_eps``, ``average_start``), as
+        ``_compiled.kernel_rule`` makes them. This pass reads them all.
+    samples_seen, n_avg : int
+        The rows updates have used and the iterates averaged, before the
+        call.
 
     Returns
     -------
@@ -624,15 +647,15 @@ def dense_pass(
                           n_features * sizeof(floating))
     cdef floating *prev = &prev_coef[0, 0]
     cdef floating *prev_b = &prev_intercept[0]
-    cdef floating *V = &velocity_coef[0, 0] if momentum != 0 else NULL
-    cdef floating *Vb = &velocity_intercept[0] if momentum != 0 else NULL
-    cdef floating *Q = &sq_coef[0, 0] if adagrad else NULL
-    cdef floating *Qb = &sq_intercept[0] if adagrad else NULL
-    cdef floating *A = &avg_coef[0, 0] if average_start >= 0 else NULL
-    cdef floating *Ab = &avg_intercept[0] if average_start >= 0 else NULL
+    cdef floating *V = &velocity_coef[0, 0] if rule.momentum != 0 else NULL
+    cdef floating *Vb = &velocity_intercept[0] if rule.momentum != 0 else NULL
+    cdef floating *Q = &sq_coef[0, 0] if rule.adagrad else NULL
+    cdef floating *Qb = &sq_intercept[0] if rule.adagrad else NULL
+    cdef floating *A = &avg_coef[0, 0] if rule.average_start >= 0 else NULL
+    cdef floating *Ab = &avg_intercept[0] if rule.average_start >= 0 else NULL
     yb = &y_v[0]
     swb = &sw_v[0]
-    l2 = alpha * (1 - l1_ratio)
+    l2 = rule.alpha * (1 - rule.l1_ratio)
 
     with nogil:
         for bi in range(n_batches):
@@ -677,8 +700,8 @@ def dense_pass(
             else:
                 Xb = &Xp[starts[bi] * n_features]
             objective = _batch_loss(Xb, xr, n_b, n_features, W, b, n_rows, yb, swb,
-                                    sw_sum, loss, margin, S, C, T, pad, True)
-            objective += _penalty(W, size, alpha, l1_ratio)
+                                    sw_sum, rule.loss, rule.margin, S, C, T, pad, True)
+            objective += _penalty(W, size, rule.alpha, rule.l1_ratio)
             if not isfinite(objective):
                 _copy_params(W, b, prev, prev_b, size, n_rows)  # restore
                 status = 1
@@ -692,24 +715,25 @@ def dense_pass(
                 _gemm(c'T', c'T', <int> n_rows, <int> n_features, <int> n_b,
                       <floating> 1.0, C, <int> n_b, Xb, <int> n_features,
                       <floating> 0.0, G, <int> n_rows)
-            if adagrad:
+            if rule.adagrad:
                 for jq in range(n_features):  # feature jq's weights, by class
-                    if adagrad == ADAGRAD_FEATURE:  # G += mean over classes of g**2
+                    # G += the mean over classes of g**2
+                    if rule.adagrad == ADAGRAD_FEATURE:
                         Q[jq] = <floating> (
                             Q[jq] + _sum_sq(&G[jq * n_rows], n_rows) / n_rows)
-                        rate = step / (sqrt(Q[jq]) + adagrad_eps)
+                        rate = step / (sqrt(Q[jq]) + rule.adagrad_eps)
                     for j in range(jq * n_rows, (jq + 1) * n_rows):
                         gj = G[j]
-                        if adagrad != ADAGRAD_FEATURE:
+                        if rule.adagrad != ADAGRAD_FEATURE:
                             Q[j] += gj * gj
-                            rate = step / (sqrt(Q[j]) + adagrad_eps)
+                            rate = step / (sqrt(Q[j]) + rule.adagrad_eps)
                         v = <floating> (W[j] - rate * gj)
                         if l2 != 0:
                             v = <floating> (v / (1 + l2 * rate))
-                        if alpha != 0 and l1_ratio > 0:
-                            v = _shrink(v, rate * alpha * l1_ratio)
+                        if rule.alpha != 0 and rule.l1_ratio > 0:
+                            v = _shrink(v, rate * rule.alpha * rule.l1_ratio)
                         W[j] = v
-            elif momentum == 0 and not (alpha != 0 and l1_ratio > 0):
+            elif rule.momentum == 0 and not (rule.alpha != 0 and rule.l1_ratio > 0):
                 for j in range(size):  # plain SGD (and L2): one vectorized loop
                     W[j] = <floating> (W[j] - step * <floating> (G[j] + l2 * W[j]))
             else:
@@ -717,16 +741,17 @@ def dense_pass(
                     gj = G[j]
                     if l2 != 0:
                         gj = <floating> (gj + l2 * W[j])
-                    if momentum != 0:
-                        V[j] = <floating> (momentum * V[j] - step * gj)
-                        if nesterov:
-                            W[j] = <floating> (W[j] + (momentum * V[j] - step * gj))
+                    if rule.momentum != 0:
+                        V[j] = <floating> (rule.momentum * V[j] - step * gj)
+                        if rule.nesterov:
+                            W[j] = <floating> (W[j] + (rule.momentum * V[j]
+                                                       - step * gj))
                         else:
                             W[j] = W[j] + V[j]
                     else:
                         W[j] = <floating> (W[j] - step * gj)
-                    if alpha != 0 and l1_ratio > 0:
-                        W[j] = _shrink(W[j], step * alpha * l1_ratio)
+                    if rule.alpha != 0 and rule.l1_ratio > 0:
+                        W[j] = _shrink(W[j], step * rule.alpha * rule.l1_ratio)
             # the intercept's gradient: each class's derivatives summed over
             # the rows of C, one running sum per class, row by row
             # (independent sums, not one chain per class)
@@ -737,23 +762,24 @@ def dense_pass(
                     gb[k] = gb[k] + C[k * n_b + i]
             for k in range(n_rows):
                 gj = gb[k]
-                if adagrad:
-                    if fit_intercept:
+                if rule.adagrad:
+                    if rule.fit_intercept:
                         Qb[k] += gj * gj
-                        b[k] = <floating> (b[k] - intercept_scale * step * gj
+                        b[k] = <floating> (b[k] - rule.intercept_scale * step * gj
                                            / (sqrt(Qb[k]) + ADAGRAD_EPS))
-                elif momentum != 0:
-                    Vb[k] = <floating> (momentum * Vb[k] - step * gj)
-                    if fit_intercept:
-                        if nesterov:
-                            b[k] = <floating> (b[k] + (momentum * Vb[k] - step * gj))
+                elif rule.momentum != 0:
+                    Vb[k] = <floating> (rule.momentum * Vb[k] - step * gj)
+                    if rule.fit_intercept:
+                        if rule.nesterov:
+                            b[k] = <floating> (b[k] + (rule.momentum * Vb[k]
+                                                       - step * gj))
                         else:
                             b[k] = b[k] + Vb[k]
-                elif fit_intercept:
+                elif rule.fit_intercept:
                     b[k] = <floating> (b[k] - step * gj)
             u += 1
             samples_seen += n_b
-            if average_start >= 0 and samples_seen >= average_start:
+            if rule.average_start >= 0 and samples_seen >= rule.average_start:
                 n_avg += 1
                 r = 1.0 / n_avg
                 for j in range(size):
@@ -778,11 +804,11 @@ def dense_pass(
                     _row_pointers(xr, Xc, rows_p, starts[last], n_b, gathered,
                                   row_stride)
                 objective = _batch_loss(Xb, xr, n_b, n_features, W, b, n_rows, yb,
-                                        swb, sw_sum, loss, margin, S, C, T, pad,
-                                        False)
+                                        swb, sw_sum, rule.loss, rule.margin, S, C, T,
+                                        pad, False)
                 # with the penalty, as each batch's: finite parameters whose
                 # squared norm overflows would fail the next pass's first batch
-                objective += _penalty(W, size, alpha, l1_ratio)
+                objective += _penalty(W, size, rule.alpha, rule.l1_ratio)
                 if not isfinite(objective):
                     status = 2
             if status == 2:
@@ -1042,13 +1068,9 @@ def sparse_pass(
     const double[::1] steps,
     floating[::1, :] coef,
     floating[::1] intercept,
-    int loss,
-    double margin,
-    double alpha,
-    bint fit_intercept,
+    Rule rule,
     floating[::1, :] avg_coef,
     floating[::1] avg_intercept,
-    long long average_start,
     long long samples_seen,
     long long n_avg,
     floating[::1, :] full_prev,
@@ -1063,12 +1085,23 @@ def sparse_pass(
     ``b`` is rows ``rows[starts[b]:stops[b]]``; ``steps`` as in
     :func:`dense_pass`.
 
-    The running average (``average_start >= 0``, as in :func:`dense_pass`) is
-    kept lazily as ``A = c * U + d * V`` with ``U`` in ``avg_coef``
-    (``_sgd._LazyAverage``): an averaged update changes ``U`` in the batch's
-    columns only. ``full_prev`` (shape of ``coef``, or empty) is the restore
-    point of an update whose decay ``1 - step * alpha`` is exactly 0, which
-    changes every column; the caller passes it when a step makes that so.
+    The running average (``rule.average_start >= 0``, as in
+    :func:`dense_pass`) is kept lazily as ``A = c * U + d * V`` with ``U`` in
+    ``avg_coef`` (``_sgd._LazyAverage``): an averaged update changes ``U`` in
+    the batch's columns only. ``full_prev`` (shape of ``coef``, or empty) is
+    the restore point of an update whose decay ``1 - step * rule.alpha`` is
+    exactly 0, which changes every column; the caller passes it when a step
+    makes that so.
+
+    Parameters
+    ----------
+    rule : dict
+        The update rule's options, as in :func:`dense_pass`. This pass reads
+        ``loss``, ``margin``, ``alpha``, ``fit_intercept`` and
+        ``average_start``: its configurations have no L1 share, momentum or
+        AdaGrad (``_compiled`` runs them elsewhere).
+    samples_seen, n_avg : int
+        As in :func:`dense_pass`.
 
     Returns
     -------
@@ -1085,7 +1118,7 @@ def sparse_pass(
     cdef double scale = 1.0, sq_norm = 0.0, old_sq, new_sq, f
     cdef double prev_scale = 1.0
     cdef double avg_c = 1.0, avg_d = 0.0, rate, ratio
-    cdef bint averaging = average_start >= 0, full_restore = False
+    cdef bint averaging = rule.average_start >= 0, full_restore = False
     cdef floating *A = &avg_coef[0, 0] if averaging else NULL
     cdef floating *Ab = &avg_intercept[0] if averaging else NULL
     cdef floating *F = &full_prev[0, 0] if full_prev.shape[1] > 0 else NULL
@@ -1159,8 +1192,8 @@ def sparse_pass(
             value = _csr_batch_loss(&data[0], &indices[0], &indptr[0], &y[0],
                                     &sample_weight[0], brows, n_b, sw_sum,
                                     cur_vals, &pos[0], &cidx[0], scale, b,
-                                    &S[0, 0], n_rows, loss, margin, True)
-            objective = value + 0.5 * alpha * scale * scale * sq_norm
+                                    &S[0, 0], n_rows, rule.loss, rule.margin, True)
+            objective = value + 0.5 * rule.alpha * scale * scale * sq_norm
             if not isfinite(objective):
                 for p in range(n_cols):
                     pos[cols[p]] = -1
@@ -1178,7 +1211,7 @@ def sparse_pass(
                 prev_b[k] = b[k]
             prev_scale = scale
             full_restore = False
-            decay = 1.0 - step * alpha
+            decay = 1.0 - step * rule.alpha
             if decay == 0.0:  # the decay wipes W out: restart V from zero
                 if averaging:  # settle the average: A = c U + d V
                     _settle_average(A, W, size, avg_c, avg_d)
@@ -1215,13 +1248,13 @@ def sparse_pass(
                 pos[cols[p]] = -1
             sq_norm += new_sq - old_sq
             _column_sums(&gb[0], &S[0, 0], n_b, n_rows)
-            if fit_intercept:
+            if rule.fit_intercept:
                 for k in range(n_rows):
                     b[k] = <floating> (b[k] - step * <floating> gb[k])
             u += 1
             last = bi
             samples_seen += n_b
-            if averaging and samples_seen >= average_start:
+            if averaging and samples_seen >= rule.average_start:
                 n_avg += 1
                 rate = 1.0 / n_avg
                 if n_avg == 1:  # A = W: U = 0, d = scale
@@ -1270,8 +1303,8 @@ def sparse_pass(
             sw_sum = <double> n_b
             value = _csr_batch_loss(&data[0], &indices[0], &indptr[0], &y[0],
                                     &sample_weight[0], brows, n_b, sw_sum, W,
-                                    NULL, NULL, scale, b, &S[0, 0], n_rows, loss,
-                                    margin, False)
+                                    NULL, NULL, scale, b, &S[0, 0], n_rows, rule.loss,
+                                    rule.margin, False)
             if not isfinite(value):
                 status = 2
         # ||W||^2 = scale^2 ||V||^2 (the penalty's), finite only when every
@@ -1389,13 +1422,7 @@ def sparse_adagrad_pass(
     floating[::1] intercept,
     floating[::1, :] sq_coef,
     floating[::1] sq_intercept,
-    int loss,
-    double margin,
-    double alpha,
-    bint fit_intercept,
-    int adagrad,
-    double intercept_scale,
-    double adagrad_eps,
+    Rule rule,
 ):
     """One lazy pass of AdaGrad with a proximal L2 penalty over CSR data.
 
@@ -1404,11 +1431,18 @@ def sparse_adagrad_pass(
     sat out is applied when a batch next uses it, and to every row at the end
     of the pass. Arguments as in :func:`sparse_pass`, plus the sums of squared
     gradients ``sq_coef`` and ``sq_intercept`` (updated in place): the shape
-    of ``coef`` for ``adagrad`` :data:`ADAGRAD_COORDINATE`, ``(1,
+    of ``coef`` for ``rule.adagrad`` :data:`ADAGRAD_COORDINATE`, ``(1,
     n_features)`` for :data:`ADAGRAD_FEATURE` (then a feature's owed decay and
     rate are one number for all its weights); the intercept's steps are
-    ``intercept_scale`` times the coefficients', and ``adagrad_eps`` is
-    added to the root of a weight's sum (1e-8 to the intercept's).
+    ``rule.intercept_scale`` times the coefficients', and ``rule.adagrad_eps``
+    is added to the root of a weight's sum (1e-8 to the intercept's).
+
+    Parameters
+    ----------
+    rule : dict
+        The update rule's options, as in :func:`dense_pass`. This pass reads
+        ``loss``, ``margin``, ``alpha``, ``fit_intercept``, ``adagrad``,
+        ``intercept_scale`` and ``adagrad_eps``.
 
     Returns
     -------
@@ -1426,7 +1460,7 @@ def sparse_adagrad_pass(
     cdef double sq_norm = 0.0, step_sum = 0.0, q, rate, nv, decay, gap
     cdef bint bounded_gap
     cdef double old_sq, new_sq, g_sq
-    cdef bint per_feature = adagrad == ADAGRAD_FEATURE
+    cdef bint per_feature = rule.adagrad == ADAGRAD_FEATURE
     cdef Py_ssize_t qs = 1 if per_feature else n_rows  # sums per feature
     cdef Py_ssize_t row_bytes = n_rows * <Py_ssize_t> sizeof(floating)
     cdef floating *W = &coef[0, 0]
@@ -1503,7 +1537,7 @@ def sparse_adagrad_pass(
     cdef Py_ssize_t[::1] hist = hist_arr
     cdef double[::1] book_v = book_arr
     cdef Book *bk = <Book *> &book_v[0]
-    cdef bint zero_row, bounded = alpha > 0 and isfinite(alpha)
+    cdef bint zero_row, bounded = rule.alpha > 0 and isfinite(rule.alpha)
     cdef double[::1] step_sums_v = step_sums_arr
     cdef double *step_sums = &step_sums_v[0]
     cdef long long[::1] start = start_arr
@@ -1567,10 +1601,10 @@ def sparse_adagrad_pass(
                 if per_feature:  # one owed decay for the feature's weights
                     Q0[p] = <floating> bk[c].q
                     df = 1
-                    if alpha != 0:
+                    if rule.alpha != 0:
                         df = <floating> _owed_decay(
-                            bk[c].q, alpha, t_pass - lt, step_sum - step_sums[lt],
-                            adagrad_eps)
+                            bk[c].q, rule.alpha, t_pass - lt, step_sum - step_sums[lt],
+                            rule.adagrad_eps)
                     dfs[p] = df
                     # products in the data's precision
                     _scatter_col(&S[0, 0], &ent_off[0], &ent_x[0], start[p], start[p + 1],
@@ -1579,10 +1613,10 @@ def sparse_adagrad_pass(
                 Dc = &Wd[p * n_rows]
                 for k in range(n_rows):
                     Q0[p * n_rows + k] = Q[c * n_rows + k]
-                    if alpha != 0:
+                    if rule.alpha != 0:
                         decay = _owed_decay(
-                            Q[c * n_rows + k], alpha, t_pass - lt,
-                            step_sum - step_sums[lt], adagrad_eps)
+                            Q[c * n_rows + k], rule.alpha, t_pass - lt,
+                            step_sum - step_sums[lt], rule.adagrad_eps)
                         Dc[k] = <floating> (Wc[k] * decay)
                     else:
                         Dc[k] = Wc[k]
@@ -1592,8 +1626,9 @@ def sparse_adagrad_pass(
             for i in range(n_b):
                 j = brows[i]
                 value += _row_objective(&S[i, 0], b, n_rows, y[j],
-                                        sample_weight[j] / sw_sum, loss, margin, True)
-            objective = value + 0.5 * alpha * sq_norm
+                                        sample_weight[j] / sw_sum, rule.loss,
+                                        rule.margin, True)
+            objective = value + 0.5 * rule.alpha * sq_norm
             if not isfinite(objective):
                 status = 1
                 break
@@ -1636,9 +1671,10 @@ def sparse_adagrad_pass(
                         c = cols[p]
                         qf = <floating> (Qp[p] + gq[p - p0] / n_rows)
                         bk[c].q = qf
-                        rate = step / (sqrt(qf) + adagrad_eps)
+                        rate = step / (sqrt(qf) + rule.adagrad_eps)
                         rfs[p - p0] = <floating> rate
-                        dps[p - p0] = <floating> (1.0 / (1 + alpha * rate))  # the L2 prox
+                        # the L2 prox
+                        dps[p - p0] = <floating> (1.0 / (1 + rule.alpha * rate))
                 for p in range(p0, p1):
                     c = cols[p]
                     Wc = &W[c * n_rows]
@@ -1653,21 +1689,21 @@ def sparse_adagrad_pass(
                         for k in range(n_rows):
                             q = Qp[p * n_rows + k] + <double> gc[k] * gc[k]
                             Q[c * n_rows + k] = <floating> q
-                            rate = step / (sqrt(<floating> q) + adagrad_eps)
+                            rate = step / (sqrt(<floating> q) + rule.adagrad_eps)
                             nv = Dc[k] - rate * gc[k]
-                            if alpha != 0:
-                                nv = nv / (1 + alpha * rate)
+                            if rule.alpha != 0:
+                                nv = nv / (1 + rule.alpha * rate)
                             Wc[k] = <floating> nv
                             new_sq += <double> Wc[k] * Wc[k]
                     prev_t[p] = <int> bk[c].t
                     bk[c].t = t_pass
                 p0 = p1
             sq_norm += new_sq - old_sq
-            if fit_intercept:
+            if rule.fit_intercept:
                 _column_sums(&gb[0], &S[0, 0], n_b, n_rows)
                 for k in range(n_rows):
                     Qb[k] = <floating> (Qb[k] + <floating> gb[k] * <floating> gb[k])
-                    b[k] = <floating> (b[k] - intercept_scale * step
+                    b[k] = <floating> (b[k] - rule.intercept_scale * step
                                        * <floating> gb[k]
                                        / (sqrt(Qb[k]) + ADAGRAD_EPS))
             u += 1
@@ -1696,7 +1732,7 @@ def sparse_adagrad_pass(
             if per_feature:
                 Q[c] = <floating> bk[c].q
             lt = <int> bk[c].t
-            if alpha == 0 or t_pass == 0 or lt == t_pass:  # owes nothing
+            if rule.alpha == 0 or t_pass == 0 or lt == t_pass:  # owes nothing
                 continue
             Wc = &W[c * n_rows]
             n_skip = t_pass - lt
@@ -1711,7 +1747,7 @@ def sparse_adagrad_pass(
                             break
                     if zero_row:
                         continue
-                decay = _owed_decay(bk[c].q, alpha, n_skip, gap, adagrad_eps)
+                decay = _owed_decay(bk[c].q, rule.alpha, n_skip, gap, rule.adagrad_eps)
                 for k in range(n_rows):
                     Wc[k] = <floating> (Wc[k] * decay)
                 continue
@@ -1719,7 +1755,7 @@ def sparse_adagrad_pass(
                 if (Wc[k] == 0 and bounded_gap
                         and 0 <= Q[c * n_rows + k] < INFINITY):
                     continue
-                decay = _owed_decay(Q[c * n_rows + k], alpha, n_skip, gap,
-                                    adagrad_eps)
+                decay = _owed_decay(Q[c * n_rows + k], rule.alpha, n_skip, gap,
+                                    rule.adagrad_eps)
                 Wc[k] = <floating> (Wc[k] * decay)
     return status, u, rows_done, total, samples

@@ -1,5 +1,7 @@
 """The in-process pass A/B harness, on a small CSR problem and one build."""
 
+import inspect
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -54,3 +56,39 @@ def test_capture_needs_enough_passes():
 def test_load_module_says_what_to_build(tmp_path):
     with pytest.raises(FileNotFoundError, match="build_ext --inplace"):
         ab_pass.load_module(str(tmp_path))
+
+
+def test_replay_calls_each_pass_in_its_own_form():
+    """A pass that takes the rule's options one by one (as before the ``rule``
+    argument) replays a call of one that takes ``rule``, and back."""
+    X, y = _problem()
+
+    def make(**kw):
+        return LinearSVMSGD(random_state=0, **kw)
+
+    args = ab_pass.capture_pass_args(_fast, make, X, y, epoch=2)
+    options = ["loss", "margin", "alpha", "fit_intercept", "adagrad"]
+    options += ["intercept_scale", "adagrad_eps"]
+
+    def one_by_one(*a):
+        rule = {**ab_pass.RULE_DEFAULTS, **dict(zip(options, a[13:]))}
+        return _fast.sparse_adagrad_pass(*a[:13], rule)
+
+    arrays = list(inspect.signature(_fast.sparse_adagrad_pass).parameters)[:13]
+    one_by_one.__signature__ = inspect.Signature(
+        [
+            inspect.Parameter(n, inspect.Parameter.POSITIONAL_ONLY)
+            for n in arrays + options
+        ]
+    )
+    new = _fast.sparse_adagrad_pass
+    assert ab_pass.replay(new, new) is new
+    _, last = ab_pass.paired_calls(
+        {"base": new, "new": ab_pass.replay(one_by_one, new)}, args, n_calls=1
+    )
+    assert ab_pass.compare(last) == (True, 0.0)
+    old_args = [*args[:13], *(args[13][k] for k in options)]
+    _, last = ab_pass.paired_calls(
+        {"base": one_by_one, "new": ab_pass.replay(new, one_by_one)}, old_args, 1
+    )
+    assert ab_pass.compare(last) == (True, 0.0)

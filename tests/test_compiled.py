@@ -720,7 +720,8 @@ def test_sparse_adagrad_kernel_refuses_batches_beyond_int32_offsets(index_dtype)
     """A batch whose scores need 2**31 or more slots (rows x classes) is
     refused before anything is allocated or written: the model is unchanged."""
     from sklearn_linsgd import _fast
-    from sklearn_linsgd._compiled import ADAGRAD
+    from sklearn_linsgd._compiled import kernel_rule
+    from sklearn_linsgd._state import UpdateConfig
 
     n_b, n_classes = 2**15, 2**16  # 2**31 scores; the model is 512 KiB
     data = np.ones(n_b)
@@ -743,11 +744,8 @@ def test_sparse_adagrad_kernel_refuses_batches_beyond_int32_offsets(index_dtype)
         intercept,
         sq_coef,
         sq_intercept,
-        0,
-        1.0,
-        1e-4,
-        True,
+        kernel_rule((0, 1.0), UpdateConfig(alpha=1e-4, adagrad="coordinate")),
     )
     with pytest.raises(ValueError, match="too large for the sparse AdaGrad pass"):
-        _fast.sparse_adagrad_pass(*args, ADAGRAD["coordinate"], 1.0, 1e-8)
+        _fast.sparse_adagrad_pass(*args)
     assert np.all(coef == 0.5) and not np.any(intercept) and not np.any(sq_coef)
