@@ -1408,6 +1408,444 @@ def owed_decay(const double[::1] sq, double alpha, const long long[::1] n_skippe
     return out
 
 
+cdef struct AdaPass:
+    # The working state of one sparse_adagrad_pass, which its per-batch
+    # pieces (the ``_ada_*`` functions below) share: sizes, counters, and
+    # buffers allocated once per pass (by _ada_buffers). A struct cannot hold
+    # a fused type: a ``void *`` field is a ``floating *`` of the data's
+    # precision. The model (coef, intercept and their AdaGrad sums) is passed
+    # to each piece instead.
+    Py_ssize_t n_rows, n_features
+    Py_ssize_t qs  # AdaGrad sums per feature: 1 (ADAGRAD_FEATURE) or n_rows
+    Py_ssize_t row_bytes  # a feature's weights' (contiguous in coef)
+    bint per_feature
+    # A feature's book (16 bytes, four to a cache line) holds the number of
+    # the update of this pass that last used it (0: none) and, with one sum
+    # per feature, its sum of squared gradients (copied in from sq_coef, out
+    # at the end): one random line per feature and sweep, not two. The sum
+    # of the steps up to update t is ``step_sums[t]``.
+    Book *bk
+    int t_pass
+    double step_sum
+    double *step_sums
+    # the batch: its rows, its sorted distinct columns, its entries grouped
+    # by column (_entries_by_column: column p's are ent_off /
+    # ent_x[start[p]:start[p + 1]], ent_off the offset of the entry's row
+    # of scores in S) and its scores S (max_b, n_rows)
+    Py_ssize_t n_b, n_cols
+    const long long *brows
+    long long *cols
+    long long *start
+    int *ent_off
+    void *ent_x
+    void *S
+    # _entries_by_column's scratch: digits of at most 11 bits, as few as
+    # cover the columns
+    int n_digits, digit_bits
+    unsigned long long *keys
+    unsigned long long *keys_tmp
+    Py_ssize_t *hist
+    int *row_off
+    void *row_x
+    # Compact blocks of the batch's columns (max_cols, n_rows): V0 and Q0,
+    # the weights and sums as gathered (the restore point of its update),
+    # next to Vp and Qp, the previous update's (the restore point until this
+    # batch proves sound), and, per weight (adagrad "coordinate"), Wd, the
+    # decayed weights the batch sees; with one sum per feature those are V
+    # times the feature's owed decay, kept in ``dfs`` instead: a block less
+    # to write and read back. Q0 and Qp are (max_cols, qs).
+    void *V0
+    void *Q0
+    void *Vp
+    void *Qp
+    void *Wd
+    void *dfs
+    # a chunk (CHUNK columns)'s gradients, sums of their squares, rates and
+    # prox factors; the intercept's gradient
+    void *gch
+    double *gq
+    void *rfs
+    void *dps
+    double *gb
+    # the restore point's columns, their books' update numbers before the
+    # update, the intercept and its sums
+    Py_ssize_t n_prev
+    long long *prev_cols
+    int *prev_t
+    void *prev_b
+    void *prev_qb
+
+
+cdef void *_held(list held, arr) except NULL:
+    """The address of the C-contiguous, non-empty array ``arr``, which
+    ``held`` keeps alive."""
+    cdef unsigned char[::1] raw = arr.reshape(-1).view(np.uint8)
+    held.append(arr)
+    return <void *> &raw[0]
+
+
+cdef AdaPass _ada_buffers(
+        list held, const floating[::1, :] coef, const floating[::1] intercept,
+        const floating[::1, :] sq_coef, const floating[::1] sq_intercept,
+        const index_t[::1] indptr, const long long[::1] rows,
+        const long long[::1] starts, const long long[::1] stops,
+        bint per_feature) except *:
+    """The working state of a sparse AdaGrad pass over these batches: its
+    buffers allocated (kept alive in ``held``), its books started."""
+    cdef AdaPass a
+    cdef Py_ssize_t n_rows = coef.shape[0], n_features = coef.shape[1]
+    cdef Py_ssize_t max_b = 0, max_nnz = 0, max_cols, nnz, c
+    cdef int col_bits = 0
+    cdef floating *blocks
+    _csr_batch_sizes(&indptr[0], &rows[0], &starts[0], &stops[0], starts.shape[0],
+                     &max_b, &max_nnz)
+    if max_b * n_rows >= 2**31 or max_nnz >= 2**31:  # int32 offsets below
+        raise ValueError(
+            f"A batch of {max_b} rows with {max_nnz} non-zeros and {n_rows} "
+            "classes is too large for the sparse AdaGrad pass (its scores and "
+            "entries are indexed by 32-bit offsets); use a smaller batch_size."
+        )
+    max_cols = max(min(max_nnz, n_features), 1)
+    nnz = max(max_nnz, 1)
+    dtype = np.float32 if floating is float else np.float64
+    a.n_rows, a.n_features, a.per_feature = n_rows, n_features, per_feature
+    a.qs = 1 if per_feature else n_rows
+    a.row_bytes = n_rows * <Py_ssize_t> sizeof(floating)
+    a.bk = <Book *> _held(held, np.empty(2 * n_features, dtype=np.float64))
+    for c in range(n_features):
+        a.bk[c].q = sq_coef[0, c] if per_feature else 0
+        a.bk[c].t = 0
+    a.t_pass, a.step_sum, a.n_prev = 0, 0.0, 0
+    a.step_sums = <double *> _held(held, np.zeros(starts.shape[0] + 1))
+    a.cols = <long long *> _held(held, np.empty(max_cols, dtype=np.int64))
+    a.start = <long long *> _held(held, np.empty(max_cols + 1, dtype=np.int64))
+    a.ent_off = <int *> _held(held, np.empty(nnz, dtype=np.int32))
+    a.ent_x = _held(held, np.empty(nnz, dtype=dtype))
+    a.S = _held(held, np.empty((max(max_b, 1), n_rows), dtype=dtype))
+    while (<Py_ssize_t> 1) << col_bits < n_features:
+        col_bits += 1
+    a.n_digits = (col_bits + 10) // 11
+    a.digit_bits = (col_bits + a.n_digits - 1) // a.n_digits if a.n_digits else 1
+    a.keys = <unsigned long long *> _held(held, np.empty((2, nnz), dtype=np.uint64))
+    a.keys_tmp = a.keys + nnz
+    a.hist = <Py_ssize_t *> _held(held, np.empty(1 << a.digit_bits, dtype=np.intp))
+    a.row_off = <int *> _held(held, np.empty(nnz, dtype=np.int32))
+    a.row_x = _held(held, np.empty(nnz, dtype=dtype))
+    blocks = <floating *> _held(
+        held, np.empty((2 if per_feature else 3, max_cols, n_rows), dtype=dtype))
+    a.V0 = blocks
+    a.Vp = blocks + max_cols * n_rows
+    a.Wd = NULL if per_feature else blocks + 2 * max_cols * n_rows
+    a.Q0 = _held(held, np.empty((2, max_cols, a.qs), dtype=dtype))
+    a.Qp = <floating *> a.Q0 + max_cols * a.qs
+    a.dfs = _held(held, np.empty(max_cols, dtype=dtype))
+    a.gch = _held(held, np.empty(CHUNK * n_rows, dtype=dtype))
+    a.gq = <double *> _held(held, np.empty(CHUNK, dtype=np.float64))
+    a.rfs = _held(held, np.empty(CHUNK, dtype=dtype))
+    a.dps = _held(held, np.empty(CHUNK, dtype=dtype))
+    a.gb = <double *> _held(held, np.zeros(n_rows, dtype=np.float64))
+    a.prev_cols = <long long *> _held(held, np.empty(max_cols, dtype=np.int64))
+    a.prev_t = <int *> _held(held, np.empty(max_cols, dtype=np.int32))
+    a.prev_b = _held(held, np.array(intercept, copy=True))
+    a.prev_qb = _held(held, np.array(sq_intercept, copy=True))
+    return a
+
+
+cdef inline void _decayed_weights(floating *wd, floating *q_out, const floating *w,
+                                  const floating *q, Py_ssize_t n, long long n_skipped,
+                                  double step_sum, Rule rule) noexcept nogil:
+    """A feature's weights ``w`` times each one's owed decay into ``wd``
+    (one AdaGrad sum per weight), and its sums ``q`` copied to ``q_out``."""
+    cdef Py_ssize_t k
+    cdef double decay
+    for k in range(n):
+        q_out[k] = q[k]
+        if rule.alpha != 0:
+            decay = _owed_decay(q[k], rule.alpha, n_skipped, step_sum, rule.adagrad_eps)
+            wd[k] = <floating> (w[k] * decay)
+        else:
+            wd[k] = w[k]
+
+
+cdef inline double _ada_gather(AdaPass *a, Rule rule, const floating *W,
+                               const floating *Q) noexcept nogil:
+    """The batch's first sweep over its columns, in address order: their
+    weights and sums gathered into ``V0`` and ``Q0`` (the restore point),
+    the decayed weights the batch sees, and their products with the entries
+    into the scores ``S`` (zeroed first; rows of a few KiB). Returns the
+    gathered weights' ``sum(V0 ** 2)``."""
+    cdef Py_ssize_t p, n_rows = a.n_rows, n_cols = a.n_cols, qs = a.qs
+    cdef Py_ssize_t row_bytes = a.row_bytes
+    cdef long long c
+    cdef int lt, t_pass = a.t_pass
+    cdef bint per_feature = a.per_feature
+    cdef double old_sq = 0.0, step_sum = a.step_sum
+    cdef const double *step_sums = a.step_sums
+    cdef const long long *cols = a.cols
+    cdef const long long *start = a.start
+    cdef const int *ent_off = a.ent_off
+    cdef const floating *ent_x = <const floating *> a.ent_x
+    cdef const Book *bk = a.bk
+    cdef floating *S = <floating *> a.S
+    cdef floating *V0 = <floating *> a.V0
+    cdef floating *Q0 = <floating *> a.Q0
+    cdef floating *Wd = <floating *> a.Wd
+    cdef floating *dfs = <floating *> a.dfs
+    cdef const floating *Wc
+    cdef floating df
+    for p in range(a.n_b * n_rows):
+        S[p] = 0
+    for p in range(n_cols):
+        if p + PREFETCH < n_cols:  # random rows and sums: ask early
+            c = cols[p + PREFETCH]
+            _prefetch_span(<char *> &W[c * n_rows], row_bytes)
+            __builtin_prefetch(&bk[c])
+            if not per_feature:
+                _prefetch_span(<char *> &Q[c * qs], row_bytes)
+        c = cols[p]
+        Wc = &W[c * n_rows]
+        lt = <int> bk[c].t
+        old_sq += _copy_sum_sq(&V0[p * n_rows], Wc, n_rows)
+        if per_feature:  # one owed decay for the feature's weights
+            Q0[p] = <floating> bk[c].q
+            df = 1
+            if rule.alpha != 0:
+                df = <floating> _owed_decay(
+                    bk[c].q, rule.alpha, t_pass - lt, step_sum - step_sums[lt],
+                    rule.adagrad_eps)
+            dfs[p] = df
+            # products in the data's precision
+            _scatter_col(S, ent_off, ent_x, start[p], start[p + 1], Wc, df, n_rows)
+            continue
+        _decayed_weights(&Wd[p * n_rows], &Q0[p * n_rows], Wc, &Q[c * n_rows],
+                         n_rows, t_pass - lt, step_sum - step_sums[lt], rule)
+        _scatter_col(S, ent_off, ent_x, start[p], start[p + 1], &Wd[p * n_rows], 1,
+                     n_rows)  # (* 1: exact)
+    return old_sq
+
+
+cdef inline double _ada_loss(const AdaPass *a, Rule rule, const floating *b,
+                             const long long *y,
+                             const double *sample_weight) noexcept nogil:
+    """The batch's weighted mean loss from its scores ``S`` (the intercept is
+    added to them in place), whose rows receive the weighted loss
+    derivatives."""
+    cdef Py_ssize_t i, j
+    cdef double value = 0.0, sw_sum = <double> a.n_b  # unbiased: see dense_pass
+    cdef floating *S = <floating *> a.S
+    for i in range(a.n_b):
+        j = a.brows[i]
+        value += _row_objective(&S[i * a.n_rows], b, a.n_rows, y[j],
+                                sample_weight[j] / sw_sum, rule.loss, rule.margin,
+                                True)
+    return value
+
+
+cdef inline void _ada_checkpoint(AdaPass *a, const floating *b, const floating *Qb,
+                                 double step) noexcept nogil:
+    """Make the batch's gathered block the restore point of its update (V0
+    and Q0 are not written after the gather: swapped with Vp and Qp, not
+    copied), with its columns, the intercept and its sums; then count the
+    update and its step."""
+    cdef Py_ssize_t k
+    cdef void *was = a.Vp
+    cdef floating *prev_b = <floating *> a.prev_b
+    cdef floating *prev_qb = <floating *> a.prev_qb
+    a.Vp, a.V0 = a.V0, was
+    was = a.Qp
+    a.Qp, a.Q0 = a.Q0, was
+    a.n_prev = a.n_cols  # (prev_t is saved in the update's sweep)
+    memcpy(a.prev_cols, a.cols, a.n_cols * sizeof(long long))
+    for k in range(a.n_rows):
+        prev_b[k] = b[k]
+        prev_qb[k] = Qb[k]
+    a.t_pass += 1
+    a.step_sum += step
+    a.step_sums[a.t_pass] = a.step_sum
+
+
+cdef inline void _feature_rates(Book *bk, floating *rates, floating *shrinks,
+                                const long long *cols, const floating *q,
+                                const double *g_sq, Py_ssize_t n, Py_ssize_t n_rows,
+                                double step, Rule rule) noexcept nogil:
+    """The AdaGrad sums of ``n`` features (one per feature: ``q`` plus the
+    mean over the classes of their squared gradients ``g_sq / n_rows``), into
+    their books, their rates and L2 prox factors: taken apart from the steps,
+    so that their square roots and divisions, a chain per column, overlap."""
+    cdef Py_ssize_t p
+    cdef floating qf
+    cdef double rate
+    for p in range(n):
+        qf = <floating> (q[p] + g_sq[p] / n_rows)
+        bk[cols[p]].q = qf
+        rate = step / (sqrt(qf) + rule.adagrad_eps)
+        rates[p] = <floating> rate
+        shrinks[p] = <floating> (1.0 / (1 + rule.alpha * rate))
+
+
+cdef inline double _coordinate_step(floating *w, floating *q, const floating *q_prev,
+                                    const floating *wd, const floating *g,
+                                    Py_ssize_t n, double step, Rule rule,
+                                    double acc) noexcept nogil:
+    """A feature's AdaGrad step with one sum per weight: ``q = q_prev + g **
+    2``, ``w`` the decayed weights ``wd`` stepped at ``step / (sqrt(q) +
+    eps)``, then shrunk by the L2 prox. Returns ``acc`` plus the new
+    weights' squares, added one by one."""
+    cdef Py_ssize_t k
+    cdef double qk, rate, nv
+    for k in range(n):
+        qk = q_prev[k] + <double> g[k] * g[k]
+        q[k] = <floating> qk
+        rate = step / (sqrt(<floating> qk) + rule.adagrad_eps)
+        nv = wd[k] - rate * g[k]
+        if rule.alpha != 0:
+            nv = nv / (1 + rule.alpha * rate)
+        w[k] = <floating> nv
+        acc += <double> w[k] * w[k]
+    return acc
+
+
+cdef inline double _ada_update(AdaPass *a, Rule rule, floating *W, floating *Q,
+                               double step) noexcept nogil:
+    """The batch's second sweep over its columns, ``CHUNK`` at a time: each
+    column's gradient (its entries times the score derivatives), its sums,
+    its new weights into ``W``, its book's update number. Returns the new
+    weights' ``sum(W ** 2)`` over the columns."""
+    cdef Py_ssize_t p, p0 = 0, p1, n_rows = a.n_rows, n_cols = a.n_cols
+    cdef Py_ssize_t row_bytes = a.row_bytes
+    cdef long long c
+    cdef int t_pass = a.t_pass
+    cdef bint per_feature = a.per_feature
+    cdef double new_sq = 0.0
+    cdef const long long *cols = a.cols
+    cdef const long long *start = a.start
+    cdef const int *ent_off = a.ent_off
+    cdef int *prev_t = a.prev_t
+    cdef double *gq = a.gq
+    cdef Book *bk = a.bk
+    cdef const floating *ent_x = <const floating *> a.ent_x
+    cdef const floating *S = <const floating *> a.S
+    cdef const floating *Qp = <const floating *> a.Qp
+    cdef const floating *Wd = <const floating *> a.Wd
+    cdef const floating *dfs = <const floating *> a.dfs
+    cdef floating *gch = <floating *> a.gch
+    cdef floating *rfs = <floating *> a.rfs
+    cdef floating *dps = <floating *> a.dps
+    cdef floating *Wc
+    cdef floating *gc
+    while p0 < n_cols:
+        p1 = min(p0 + CHUNK, n_cols)
+        for p in range(p0, p1):  # the chunk's gradients
+            if p + PREFETCH < n_cols:  # the rows to write, out of cache by now
+                c = cols[p + PREFETCH]
+                _prefetch_span(<char *> &W[c * n_rows], row_bytes)
+                __builtin_prefetch(&bk[c])
+            gq[p - p0] = _gather_col(&gch[(p - p0) * n_rows], S, ent_off, ent_x,
+                                     start[p], start[p + 1], n_rows)
+        if per_feature:
+            _feature_rates(bk, rfs, dps, &cols[p0], &Qp[p0], gq, p1 - p0, n_rows, step,
+                           rule)
+        for p in range(p0, p1):
+            c = cols[p]
+            Wc = &W[c * n_rows]
+            gc = &gch[(p - p0) * n_rows]
+            if per_feature:
+                # V as gathered, decayed, stepped (the row in coef is still
+                # the V gathered: no read of the restore point)
+                new_sq += _prox_step(Wc, dfs[p], rfs[p - p0], gc, dps[p - p0], n_rows)
+            else:
+                new_sq = _coordinate_step(Wc, &Q[c * n_rows], &Qp[p * n_rows],
+                                          &Wd[p * n_rows], gc, n_rows, step, rule,
+                                          new_sq)
+            prev_t[p] = <int> bk[c].t
+            bk[c].t = t_pass
+        p0 = p1
+    return new_sq
+
+
+cdef inline void _ada_intercept_step(const AdaPass *a, Rule rule, floating *b,
+                                     floating *Qb, double step) noexcept nogil:
+    """The intercept's AdaGrad step, its gradient the column sums of the
+    batch's score derivatives."""
+    cdef Py_ssize_t k
+    cdef double *gb = a.gb
+    _column_sums(gb, <const floating *> a.S, a.n_b, a.n_rows)
+    for k in range(a.n_rows):
+        Qb[k] = <floating> (Qb[k] + <floating> gb[k] * <floating> gb[k])
+        b[k] = <floating> (b[k] - rule.intercept_scale * step * <floating> gb[k]
+                           / (sqrt(Qb[k]) + ADAGRAD_EPS))
+
+
+cdef inline void _ada_restore(AdaPass *a, floating *W, floating *Q, floating *b,
+                              floating *Qb) noexcept nogil:
+    """Put the restore point back: the previous update's columns of ``W``,
+    their sums and books, the intercept and its sums."""
+    cdef Py_ssize_t p, k, qs = a.qs
+    cdef long long c
+    cdef const floating *Qp = <const floating *> a.Qp
+    cdef const floating *prev_b = <const floating *> a.prev_b
+    cdef const floating *prev_qb = <const floating *> a.prev_qb
+    _put_rows(W, a.prev_cols, <const floating *> a.Vp, a.n_prev, a.n_rows)
+    for p in range(a.n_prev):
+        c = a.prev_cols[p]
+        if a.per_feature:
+            a.bk[c].q = Qp[p]
+        else:
+            memcpy(&Q[c * qs], &Qp[p * qs], a.row_bytes)
+        a.bk[c].t = a.prev_t[p]
+    for k in range(a.n_rows):
+        b[k] = prev_b[k]
+        Qb[k] = prev_qb[k]
+
+
+cdef inline bint _all_zero(const floating *w, Py_ssize_t n) noexcept nogil:
+    """Whether ``w[:n]`` is all zeros."""
+    cdef Py_ssize_t k
+    for k in range(n):
+        if w[k] != 0:
+            return False
+    return True
+
+
+cdef inline void _ada_settle(const AdaPass *a, Rule rule, floating *W,
+                             floating *Q) noexcept nogil:
+    """The end of the pass: the sums back into ``sq_coef`` (one per
+    feature), every row's owed decay settled. A weight of zero whose decay
+    is a number in [0, 1] (all its inputs finite, none negative) stays what
+    it is: no decay computed (on wide hashed data most rows are zeros)."""
+    cdef Py_ssize_t k, n_rows = a.n_rows
+    cdef long long c, n_skip
+    cdef int lt
+    cdef double decay, gap
+    cdef bint bounded = rule.alpha > 0 and isfinite(rule.alpha), bounded_gap
+    cdef const Book *bk = a.bk
+    cdef floating *Wc
+    for c in range(a.n_features):
+        if a.per_feature:
+            Q[c] = <floating> bk[c].q
+        lt = <int> bk[c].t
+        if rule.alpha == 0 or a.t_pass == 0 or lt == a.t_pass:  # owes nothing
+            continue
+        Wc = &W[c * n_rows]
+        n_skip = a.t_pass - lt
+        gap = a.step_sum - a.step_sums[lt]
+        bounded_gap = bounded and 0 <= gap < INFINITY
+        if a.per_feature:
+            if bounded_gap and 0 <= bk[c].q < INFINITY and _all_zero(Wc, n_rows):
+                continue
+            decay = _owed_decay(bk[c].q, rule.alpha, n_skip, gap, rule.adagrad_eps)
+            for k in range(n_rows):
+                Wc[k] = <floating> (Wc[k] * decay)
+            continue
+        for k in range(n_rows):
+            if (Wc[k] == 0 and bounded_gap
+                    and 0 <= Q[c * n_rows + k] < INFINITY):
+                continue
+            decay = _owed_decay(Q[c * n_rows + k], rule.alpha, n_skip, gap,
+                                rule.adagrad_eps)
+            Wc[k] = <floating> (Wc[k] * decay)
+
+
 def sparse_adagrad_pass(
     const floating[::1] data,
     const index_t[::1] indices,
@@ -1449,313 +1887,45 @@ def sparse_adagrad_pass(
     status, n_updates, rows_done, total, samples_seen
         As :func:`sparse_pass`.
     """
-    cdef Py_ssize_t n_features = coef.shape[1], n_rows = coef.shape[0]
-    cdef Py_ssize_t n_batches = starts.shape[0], bi, i, j, k, p, n_b, n_cols
-    cdef Py_ssize_t u = 0, rows_done = 0, samples = 0, max_b = 0, max_nnz = 0
-    cdef Py_ssize_t max_cols, n_prev = 0
-    cdef long long c, n_skip
-    cdef int t_pass = 0, lt
+    cdef Py_ssize_t bi, u = 0, rows_done = 0, samples = 0
     cdef int status = 0
-    cdef double total = 0.0, objective, sw_sum, step = 0.0, value
-    cdef double sq_norm = 0.0, step_sum = 0.0, q, rate, nv, decay, gap
-    cdef bint bounded_gap
-    cdef double old_sq, new_sq, g_sq
-    cdef bint per_feature = rule.adagrad == ADAGRAD_FEATURE
-    cdef Py_ssize_t qs = 1 if per_feature else n_rows  # sums per feature
-    cdef Py_ssize_t row_bytes = n_rows * <Py_ssize_t> sizeof(floating)
+    cdef double total = 0.0, objective, step, old_sq, new_sq, sq_norm
     cdef floating *W = &coef[0, 0]
     cdef floating *Q = &sq_coef[0, 0]
     cdef floating *b = &intercept[0]
     cdef floating *Qb = &sq_intercept[0]
-    cdef const long long *brows
-    _csr_batch_sizes(&indptr[0], &rows[0], &starts[0], &stops[0], n_batches, &max_b,
-                     &max_nnz)
-    if max_b * n_rows >= 2**31 or max_nnz >= 2**31:  # int32 offsets below
-        raise ValueError(
-            f"A batch of {max_b} rows with {max_nnz} non-zeros and {n_rows} "
-            "classes is too large for the sparse AdaGrad pass (its scores and "
-            "entries are indexed by 32-bit offsets); use a smaller batch_size."
-        )
-    max_cols = max(min(max_nnz, n_features), 1)
-    dtype = np.float32 if floating is float else np.float64
-    S_arr = np.empty((max(max_b, 1), n_rows), dtype=dtype)
-    # per batch, compact blocks of its columns: V and G as gathered (the
-    # restore point of its update) next to the previous update's (the restore
-    # point until this batch proves sound), and, per weight, the decayed
-    # weights the batch sees (with one AdaGrad sum per feature they are V
-    # times the feature's owed decay, kept in ``dfs`` instead: a block less
-    # to write and read back)
-    blocks = np.empty((2 if per_feature else 3, max_cols, n_rows), dtype=dtype)
-    qblocks = np.empty((2, max_cols, qs), dtype=dtype)
-    dfs_arr = np.empty(max_cols, dtype=dtype)
-    cols_big = np.empty(max_cols, dtype=np.int64)
-    prev_cols_arr = np.empty(max_cols, dtype=np.int64)
-    prev_t_arr = np.empty(max_cols, dtype=np.int32)
-    # the batch's entries grouped by column (_entries_by_column): those of
-    # block column p are ent_off / ent_x[start[p]:start[p + 1]] (ent_off: the
-    # offset of the entry's row of scores in S)
-    start_arr = np.empty(max_cols + 1, dtype=np.int64)
-    ent_off_arr = np.empty(max(max_nnz, 1), dtype=np.int32)
-    ent_x_arr = np.empty(max(max_nnz, 1), dtype=dtype)
-    row_off_arr = np.empty(max(max_nnz, 1), dtype=np.int32)
-    row_x_arr = np.empty(max(max_nnz, 1), dtype=dtype)
-    keys_arr = np.empty((2, max(max_nnz, 1)), dtype=np.uint64)
-    # digits of at most 11 bits, as few as cover the columns
-    cdef int col_bits = 0, n_digits, digit_bits = 1
-    while (<Py_ssize_t> 1) << col_bits < n_features:
-        col_bits += 1
-    n_digits = (col_bits + 10) // 11
-    if n_digits:
-        digit_bits = (col_bits + n_digits - 1) // n_digits
-    hist_arr = np.empty(1 << digit_bits, dtype=np.intp)
-    # a chunk of columns' gradients, sums of their squares, rates and prox
-    # factors
-    gch_arr = np.empty(CHUNK * n_rows, dtype=dtype)
-    gq_arr = np.empty(CHUNK, dtype=np.float64)
-    rfs_arr = np.empty(CHUNK, dtype=dtype)
-    dps_arr = np.empty(CHUNK, dtype=dtype)
-    # The weights are updated in place in coef (a feature's are contiguous,
-    # Fortran order). A feature's book (16 bytes, four to a cache line) holds
-    # the number of the update of this pass that last used it (0: none) and,
-    # with one sum per feature, its sum of squared gradients (copied in from
-    # sq_coef, out at the end): one random line per feature and sweep, not
-    # two. The sum of the steps up to update t is ``step_sums[t]``.
-    book_arr = np.empty(2 * n_features, dtype=np.float64)
-    step_sums_arr = np.zeros(n_batches + 1, dtype=np.float64)
-    prev_b_arr = np.array(intercept, copy=True)
-    prev_qb_arr = np.array(sq_intercept, copy=True)
-    gb_arr = np.zeros(n_rows, dtype=np.float64)
-    cdef floating[:, ::1] S = S_arr
-    cdef floating[:, :, ::1] blk = blocks
-    cdef floating[:, :, ::1] qblk = qblocks
-    cdef long long[::1] cols_v = cols_big
-    cdef long long[::1] prev_cols = prev_cols_arr
-    cdef int[::1] prev_t = prev_t_arr
-    cdef int[::1] row_off = row_off_arr
-    cdef floating[::1] row_x = row_x_arr
-    cdef unsigned long long[:, ::1] keys = keys_arr
-    cdef Py_ssize_t[::1] hist = hist_arr
-    cdef double[::1] book_v = book_arr
-    cdef Book *bk = <Book *> &book_v[0]
-    cdef bint zero_row, bounded = rule.alpha > 0 and isfinite(rule.alpha)
-    cdef double[::1] step_sums_v = step_sums_arr
-    cdef double *step_sums = &step_sums_v[0]
-    cdef long long[::1] start = start_arr
-    cdef int[::1] ent_off = ent_off_arr
-    cdef floating[::1] ent_x = ent_x_arr
-    cdef floating[::1] gch_v = gch_arr
-    cdef floating *gch = &gch_v[0]
-    cdef floating *gc
-    cdef double[::1] gq = gq_arr
-    cdef floating[::1] rfs = rfs_arr
-    cdef floating[::1] dps = dps_arr
-    cdef Py_ssize_t p0, p1
-    cdef floating qf
-    cdef floating[::1] prev_b = prev_b_arr
-    cdef floating[::1] prev_qb = prev_qb_arr
-    cdef double[::1] gb = gb_arr
-    cdef long long *cols = &cols_v[0]
-    cdef floating[::1] dfs = dfs_arr
-    cdef floating *V0 = &blk[0, 0, 0]  # stored V of the batch's columns ...
-    cdef floating *Q0 = &qblk[0, 0, 0]  # ... and their G
-    cdef floating *Vp = &blk[1, 0, 0]  # the previous update's V ...
-    # the decayed weights the batch sees (adagrad "coordinate")
-    cdef floating *Wd = NULL if per_feature else &blk[2, 0, 0]
-    cdef floating *Qp = &qblk[1, 0, 0]  # ... and G, before it
-    cdef floating *swap
-    cdef floating *Wc
-    cdef floating *Dc
-    cdef floating df
-
-    sq_norm = _sum_sq(W, n_rows * n_features)
+    held = []  # the arrays of the pass's buffers
+    cdef AdaPass a = _ada_buffers(held, coef, intercept, sq_coef, sq_intercept,
+                                  indptr, rows, starts, stops,
+                                  rule.adagrad == ADAGRAD_FEATURE)
+    sq_norm = _sum_sq(W, a.n_rows * a.n_features)
     with nogil:
-        for c in range(n_features):
-            bk[c].q = Q[c] if per_feature else 0
-            bk[c].t = 0
-        for bi in range(n_batches):
-            n_b = stops[bi] - starts[bi]
-            brows = &rows[starts[bi]]
-            sw_sum = <double> n_b  # unbiased: see dense_pass
-            n_cols = _entries_by_column(
-                &data[0], &indices[0], &indptr[0], brows, n_b, n_rows, n_digits,
-                digit_bits, &keys[0, 0], &keys[1, 0], &hist[0], &row_off[0],
-                &row_x[0], cols, &start[0], &ent_off[0], &ent_x[0])
-            # one sweep over the columns, in address order: gather V and G
-            # (the restore point), the decayed weights, and their products
-            # with the entries into the scores (rows of S: a few KiB)
-            for i in range(n_b):
-                for k in range(n_rows):
-                    S[i, k] = 0
-            old_sq = 0.0
-            for p in range(n_cols):
-                if p + PREFETCH < n_cols:  # random rows and sums: ask early
-                    c = cols[p + PREFETCH]
-                    _prefetch_span(<char *> &W[c * n_rows], row_bytes)
-                    __builtin_prefetch(&bk[c])
-                    if not per_feature:
-                        _prefetch_span(<char *> &Q[c * qs], row_bytes)
-                c = cols[p]
-                Wc = &W[c * n_rows]
-                lt = <int> bk[c].t
-                old_sq += _copy_sum_sq(&V0[p * n_rows], Wc, n_rows)
-                if per_feature:  # one owed decay for the feature's weights
-                    Q0[p] = <floating> bk[c].q
-                    df = 1
-                    if rule.alpha != 0:
-                        df = <floating> _owed_decay(
-                            bk[c].q, rule.alpha, t_pass - lt, step_sum - step_sums[lt],
-                            rule.adagrad_eps)
-                    dfs[p] = df
-                    # products in the data's precision
-                    _scatter_col(&S[0, 0], &ent_off[0], &ent_x[0], start[p], start[p + 1],
-                                 Wc, df, n_rows)
-                    continue
-                Dc = &Wd[p * n_rows]
-                for k in range(n_rows):
-                    Q0[p * n_rows + k] = Q[c * n_rows + k]
-                    if rule.alpha != 0:
-                        decay = _owed_decay(
-                            Q[c * n_rows + k], rule.alpha, t_pass - lt,
-                            step_sum - step_sums[lt], rule.adagrad_eps)
-                        Dc[k] = <floating> (Wc[k] * decay)
-                    else:
-                        Dc[k] = Wc[k]
-                _scatter_col(&S[0, 0], &ent_off[0], &ent_x[0], start[p], start[p + 1],
-                             Dc, 1, n_rows)  # (* 1: exact)
-            value = 0.0
-            for i in range(n_b):
-                j = brows[i]
-                value += _row_objective(&S[i, 0], b, n_rows, y[j],
-                                        sample_weight[j] / sw_sum, rule.loss,
-                                        rule.margin, True)
-            objective = value + 0.5 * rule.alpha * sq_norm
+        for bi in range(starts.shape[0]):
+            a.n_b = stops[bi] - starts[bi]
+            a.brows = &rows[starts[bi]]
+            a.n_cols = _entries_by_column(
+                &data[0], &indices[0], &indptr[0], a.brows, a.n_b, a.n_rows,
+                a.n_digits, a.digit_bits, a.keys, a.keys_tmp, a.hist, a.row_off,
+                <floating *> a.row_x, a.cols, a.start, a.ent_off, <floating *> a.ent_x)
+            old_sq = _ada_gather(&a, rule, W, Q)
+            objective = (_ada_loss(&a, rule, b, &y[0], &sample_weight[0])
+                         + 0.5 * rule.alpha * sq_norm)
             if not isfinite(objective):
                 status = 1
                 break
             step = steps[u]
-            # the block as gathered becomes the restore point of this update
-            # (V0 and Q0 are not written after the gather): swap, not copy
-            swap = Vp
-            Vp = V0
-            V0 = swap
-            swap = Qp
-            Qp = Q0
-            Q0 = swap
-            n_prev = n_cols  # (prev_t is saved in the sweep)
-            memcpy(&prev_cols[0], cols, n_cols * sizeof(long long))
-            for k in range(n_rows):
-                prev_b[k] = b[k]
-                prev_qb[k] = Qb[k]
-            t_pass += 1
-            step_sum += step
-            step_sums[t_pass] = step_sum
-            # a second sweep: each column's gradient (its entries times the
-            # score derivatives), its sums, its new weights into W
-            new_sq = 0.0
-            p0 = 0
-            while p0 < n_cols:
-                p1 = min(p0 + CHUNK, n_cols)
-                for p in range(p0, p1):  # the chunk's gradients
-                    if p + PREFETCH < n_cols:  # the rows to write, out of cache by now
-                        c = cols[p + PREFETCH]
-                        _prefetch_span(<char *> &W[c * n_rows], row_bytes)
-                        __builtin_prefetch(&bk[c])
-                    gq[p - p0] = _gather_col(&gch[(p - p0) * n_rows], &S[0, 0],
-                                             &ent_off[0], &ent_x[0], start[p],
-                                             start[p + 1], n_rows)
-                if per_feature:
-                    # the chunk's sums and rates (G += the mean over classes
-                    # of g**2), apart: their square roots and divisions, a
-                    # chain per column, overlap
-                    for p in range(p0, p1):
-                        c = cols[p]
-                        qf = <floating> (Qp[p] + gq[p - p0] / n_rows)
-                        bk[c].q = qf
-                        rate = step / (sqrt(qf) + rule.adagrad_eps)
-                        rfs[p - p0] = <floating> rate
-                        # the L2 prox
-                        dps[p - p0] = <floating> (1.0 / (1 + rule.alpha * rate))
-                for p in range(p0, p1):
-                    c = cols[p]
-                    Wc = &W[c * n_rows]
-                    gc = &gch[(p - p0) * n_rows]
-                    if per_feature:
-                        # V as gathered, decayed, stepped (the row in coef is
-                        # still the V gathered: no read of the restore point)
-                        new_sq += _prox_step(Wc, dfs[p], rfs[p - p0], gc, dps[p - p0],
-                                             n_rows)
-                    else:
-                        Dc = &Wd[p * n_rows]
-                        for k in range(n_rows):
-                            q = Qp[p * n_rows + k] + <double> gc[k] * gc[k]
-                            Q[c * n_rows + k] = <floating> q
-                            rate = step / (sqrt(<floating> q) + rule.adagrad_eps)
-                            nv = Dc[k] - rate * gc[k]
-                            if rule.alpha != 0:
-                                nv = nv / (1 + rule.alpha * rate)
-                            Wc[k] = <floating> nv
-                            new_sq += <double> Wc[k] * Wc[k]
-                    prev_t[p] = <int> bk[c].t
-                    bk[c].t = t_pass
-                p0 = p1
+            _ada_checkpoint(&a, b, Qb, step)
+            new_sq = _ada_update(&a, rule, W, Q, step)
             sq_norm += new_sq - old_sq
             if rule.fit_intercept:
-                _column_sums(&gb[0], &S[0, 0], n_b, n_rows)
-                for k in range(n_rows):
-                    Qb[k] = <floating> (Qb[k] + <floating> gb[k] * <floating> gb[k])
-                    b[k] = <floating> (b[k] - rule.intercept_scale * step
-                                       * <floating> gb[k]
-                                       / (sqrt(Qb[k]) + ADAGRAD_EPS))
+                _ada_intercept_step(&a, rule, b, Qb, step)
             u += 1
-            samples += n_b
-            total += objective * n_b
-            rows_done += n_b
-        if status == 0 and not (isfinite(sq_norm) and _all_finite(b, n_rows)):
+            samples += a.n_b
+            total += objective * a.n_b
+            rows_done += a.n_b
+        if status == 0 and not (isfinite(sq_norm) and _all_finite(b, a.n_rows)):
             status = 2
         if status != 0 and u > 0:
-            _put_rows(W, &prev_cols[0], Vp, n_prev, n_rows)
-            for p in range(n_prev):
-                c = prev_cols[p]
-                if per_feature:
-                    bk[c].q = Qp[p]
-                else:
-                    memcpy(&Q[c * qs], &Qp[p * qs], row_bytes)
-                bk[c].t = prev_t[p]
-            for k in range(n_rows):
-                b[k] = prev_b[k]
-                Qb[k] = prev_qb[k]
-        # the sums back into sq_coef, every row's owed decay settled; a
-        # weight of zero whose decay is a number in [0, 1] (all its inputs
-        # finite, none negative) stays what it is: no decay computed (on
-        # wide hashed data most rows are zeros)
-        for c in range(n_features):
-            if per_feature:
-                Q[c] = <floating> bk[c].q
-            lt = <int> bk[c].t
-            if rule.alpha == 0 or t_pass == 0 or lt == t_pass:  # owes nothing
-                continue
-            Wc = &W[c * n_rows]
-            n_skip = t_pass - lt
-            gap = step_sum - step_sums[lt]
-            bounded_gap = bounded and 0 <= gap < INFINITY
-            if per_feature:
-                if bounded_gap and 0 <= bk[c].q < INFINITY:
-                    zero_row = True
-                    for k in range(n_rows):
-                        if Wc[k] != 0:
-                            zero_row = False
-                            break
-                    if zero_row:
-                        continue
-                decay = _owed_decay(bk[c].q, rule.alpha, n_skip, gap, rule.adagrad_eps)
-                for k in range(n_rows):
-                    Wc[k] = <floating> (Wc[k] * decay)
-                continue
-            for k in range(n_rows):
-                if (Wc[k] == 0 and bounded_gap
-                        and 0 <= Q[c * n_rows + k] < INFINITY):
-                    continue
-                decay = _owed_decay(Q[c * n_rows + k], rule.alpha, n_skip, gap,
-                                    rule.adagrad_eps)
-                Wc[k] = <floating> (Wc[k] * decay)
+            _ada_restore(&a, W, Q, b, Qb)
+        _ada_settle(&a, rule, W, Q)
     return status, u, rows_done, total, samples
