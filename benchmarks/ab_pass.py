@@ -1,23 +1,30 @@
-"""Paired A/B of one compiled sparse AdaGrad pass, in one process.
+"""Paired A/B of one compiled pass, in one process.
 
 Usage (from the root of a checkout; each tree must have its compiled module
 built in place, ``python setup.py build_ext --inplace``)::
 
     python -m benchmarks.ab_pass --base /path/to/base/tree --new /path/to/new/tree
-                                 [--estimator LinearSVMSGD] [--workload realtext_tfidf]
-                                 [--epoch 6] [--calls 21]
+                                 [--pass adagrad] [--estimator LinearSVMSGD]
+                                 [--workload realtext_tfidf] [--epoch 6] [--calls 21]
 
 Whole-epoch timings (:mod:`benchmarks.ab_epoch`) on a shared machine move by
 up to 50 % from one run to the next, more than a kernel change of 10-15 %.
 This script takes the load's swings out of the comparison instead of
-averaging over them: it fits the estimator (defaults, ``tol=None``) on the
-workload with the *base* tree's package and captures the arguments of the
-``sparse_adagrad_pass`` call of epoch ``--epoch``, loads both trees'
-compiled modules side by side, and calls the two passes alternately, each
-time on fresh copies of those arguments (``--calls`` calls each, the order
-flipping every call). It prints the median and range of the per-call ratios
-new / base, and whether the two passes returned the same status, counts and
-objective, and the largest difference between their parameters.
+averaging over them: it fits the estimator (defaults but the pass's
+parameters, ``tol=None``) on the workload with the *base* tree's package
+and captures the arguments of the pass's call of epoch ``--epoch``, loads
+both trees' compiled modules side by side, and calls the two passes
+alternately, each time on fresh copies of those arguments (``--calls``
+calls each, the order flipping every call). It prints the median and range
+of the per-call ratios new / base, and whether the two passes returned the
+same status, counts and objective, and the largest difference between
+their parameters.
+
+``--pass`` picks the pass (:data:`PASSES`): ``adagrad``, the sparse AdaGrad
+pass (``sparse_adagrad_pass``, the default); ``dense``, ``dense_pass`` (on
+the ``dense`` workload by default); ``sparse``, the plain lazy sparse pass
+``sparse_pass`` (``learning_rate="optimal"``, on the text). A fit calls
+each once an epoch (but ``dense_pass`` on a memmap read in groups).
 
 The two passes need not take their arguments in the same form: a tree
 whose pass takes the update rule's options one by one (before they became
@@ -33,6 +40,7 @@ import inspect
 import os
 import sys
 import time
+from typing import NamedTuple
 
 import numpy as np
 
@@ -52,32 +60,60 @@ def load_module(tree, name="sklearn_linsgd._fast"):
     return module
 
 
-def capture_pass_args(fast, make_estimator, X, y, epoch):
+def capture_pass_args(fast, make_estimator, X, y, epoch, kind="adagrad"):
     """Fit ``make_estimator(max_iter=epoch, tol=None)`` on ``(X, y)`` and
-    return copies of the arguments of ``fast.sparse_adagrad_pass``'s call
-    number ``epoch`` (its arrays as they were before that pass)."""
+    return copies of the arguments of call number ``epoch`` of the pass
+    ``kind`` (a key of :data:`PASSES`; ``fast.sparse_adagrad_pass`` by
+    default): its arrays as they were before that pass."""
     calls = []
-    original = fast.sparse_adagrad_pass
+    name, what = PASSES[kind].function, PASSES[kind].calls
+    original = getattr(fast, name)
 
     def spy(*args):
         calls.append([_copy(a) for a in args])
         return original(*args)
 
-    fast.sparse_adagrad_pass = spy
+    setattr(fast, name, spy)
     try:
         make_estimator(max_iter=epoch, tol=None).fit(X, y)
     finally:
-        fast.sparse_adagrad_pass = original
+        setattr(fast, name, original)
     if len(calls) < epoch:
         raise RuntimeError(
-            f"the fit made {len(calls)} sparse AdaGrad passes, not {epoch}: "
-            "does the estimator run the compiled sparse AdaGrad pass here?"
+            f"the fit made {len(calls)} {what}, not {epoch}: "
+            f"does the estimator run the compiled {name} here?"
         )
     return calls[epoch - 1]
 
 
 def _copy(a):
     return np.array(a, copy=True, order="K") if isinstance(a, np.ndarray) else a
+
+
+class Pass(NamedTuple):
+    """A compiled pass that ``--pass`` names: its function in ``_fast``,
+    what its calls are called, and the estimator's parameters and the
+    workload that run it by default."""
+
+    function: str
+    calls: str
+    params: dict
+    workload: str
+
+
+#: The passes that ``--pass`` picks from.
+PASSES = {
+    "adagrad": Pass(
+        "sparse_adagrad_pass", "sparse AdaGrad passes", {}, "realtext_tfidf"
+    ),
+    "dense": Pass("dense_pass", "dense passes", {}, "dense"),
+    "sparse": Pass(
+        "sparse_pass",
+        "plain sparse passes",
+        {"learning_rate": "optimal"},
+        "realtext_tfidf",
+    ),
+}
 
 
 #: The options of a ``rule`` that the sparse AdaGrad pass did not take when it
@@ -92,8 +128,9 @@ RULE_DEFAULTS = {
 
 
 def replay(target, source):
-    """``target`` (a module's ``sparse_adagrad_pass``) as a function of the
-    arguments of a call of ``source`` (the pass that made the call).
+    """``target`` (a module's pass, e.g. ``sparse_adagrad_pass``) as a
+    function of the arguments of a call of ``source`` (the pass that made
+    the call).
 
     ``target`` itself when the two take the same parameters; else a function
     that matches the arguments to ``target``'s parameters by name, the update
@@ -170,10 +207,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--base", required=True, help="the base tree (built)")
     parser.add_argument("--new", required=True, help="the new tree (built)")
+    parser.add_argument("--pass", dest="kind", default="adagrad", choices=list(PASSES))
     parser.add_argument(
         "--estimator", default="LinearSVMSGD", choices=["LinearSVMSGD", "SoftmaxSGD"]
     )
-    parser.add_argument("--workload", default="realtext_tfidf")
+    parser.add_argument("--workload", help="default: the pass's (PASSES)")
     parser.add_argument("--epoch", type=int, default=6)
     parser.add_argument("--calls", type=int, default=21)
     args = parser.parse_args(argv)
@@ -186,7 +224,9 @@ def main(argv=None):
     from sklearn_linsgd import _fast
 
     limit_blas(1)
-    wl = load_workload(args.workload)
+    chosen = PASSES[args.kind]
+    workload = args.workload or chosen.workload
+    wl = load_workload(workload)
 
     if not os.path.realpath(sklearn_linsgd.__file__).startswith(
         os.path.realpath(args.base)
@@ -198,16 +238,22 @@ def main(argv=None):
     cls = getattr(sklearn_linsgd, args.estimator)
 
     def make(**kw):
-        return cls(random_state=0, **kw)
+        return cls(random_state=0, **chosen.params, **kw)
 
-    pass_args = capture_pass_args(_fast, make, wl.X_train, wl.y_train, args.epoch)
+    pass_args = capture_pass_args(
+        _fast, make, wl.X_train, wl.y_train, args.epoch, args.kind
+    )
+    source = getattr(_fast, chosen.function)
     passes = {
-        name: replay(load_module(tree).sparse_adagrad_pass, _fast.sparse_adagrad_pass)
+        name: replay(getattr(load_module(tree), chosen.function), source)
         for name, tree in (("base", args.base), ("new", args.new))
     }
     times, last = paired_calls(passes, pass_args, args.calls)
     same, diff = compare(last)
-    print(f"{args.estimator} on {args.workload}, epoch {args.epoch}: {summary(times)}")
+    print(
+        f"{chosen.function}, {args.estimator} on {workload}, epoch {args.epoch}: "
+        f"{summary(times)}"
+    )
     print(f"same status and counts: {same}; largest parameter difference {diff:.3g}")
     return 0
 
