@@ -508,6 +508,288 @@ cdef inline void _copy_params(floating *W, floating *b, const floating *W_from,
     memcpy(b, b_from, n_rows * sizeof(floating))
 
 
+cdef struct DenseBatches:
+    # Where dense_pass's batches are and their per-row scratch, which its
+    # pieces take whole. Batch ``bi`` is rows ``rows[starts[bi]:stops[bi]]``
+    # of ``X`` (``gathered``) or its rows ``starts[bi]:stops[bi]``. The row
+    # addresses are untyped (``const floating **`` to the pieces): a struct
+    # cannot hold fused types.
+    const char *X  # X's first byte (NULL without rows)
+    Py_ssize_t n_features, row_stride, col_stride  # strides in bytes
+    Py_ssize_t row_bytes  # prefetched of a row: all of it, 0 if strided
+    const long long *rows  # NULL when empty
+    const long long *starts
+    const long long *stops
+    Py_ssize_t n_batches, n_gathered, max_b  # max_b: the most rows of a batch
+    bint gathered
+    bint pointed  # the small products read the rows where they are in X
+    const long long *y
+    const double *sample_weight
+    long long *yb  # the batch's labels
+    double *swb  # and weights
+    double *T  # 3 * max_b: _batch_loss's scratch
+    # the small products' row addresses (NULL: the products go through BLAS):
+    # the batch's, and those of batch ahead_bi (its n_ahead rows), made while
+    # the previous batch runs and asked for early
+    const void **xr
+    const void **ahead
+    Py_ssize_t n_ahead, ahead_bi
+
+
+cdef object _scratch(Py_ssize_t n, object dtype, void **at, object fill=None):
+    """A new array of ``max(n, 1)`` entries of ``dtype`` (all ``fill``
+    unless None), its first entry's address in ``at``: a pass's buffer,
+    kept alive by the returned array."""
+    a = np.empty(max(n, 1), dtype=dtype)
+    if fill is not None:
+        a.fill(fill)
+    cdef unsigned char[::1] v = a.view(np.uint8)
+    at[0] = &v[0]
+    return a
+
+
+cdef list _dense_batches(DenseBatches *B, const floating[:, :] X,
+                         const long long[::1] y, const double[::1] sample_weight,
+                         const long long[::1] rows, const long long[::1] starts,
+                         const long long[::1] stops, bint gathered, bint small,
+                         floating *buf):
+    """Fill ``B`` for a dense pass over ``X``'s batches and allocate its
+    per-row scratch (the arrays returned, to keep while the pass runs);
+    ``small``: with the small products, which read the rows gathered into
+    ``buf`` if ``X``'s are strided."""
+    cdef Py_ssize_t bi
+    B.X = <const char *> &X[0, 0] if X.shape[0] > 0 else NULL
+    B.n_features, B.row_stride, B.col_stride = X.shape[1], X.strides[0], X.strides[1]
+    # contiguous rows are prefetched whole; strided ones not at all
+    B.row_bytes = B.n_features * B.col_stride if B.col_stride == sizeof(floating) else 0
+    B.n_gathered, B.n_batches, B.gathered = rows.shape[0], starts.shape[0], gathered
+    B.rows = &rows[0] if B.n_gathered > 0 else NULL
+    B.starts, B.stops = &starts[0], &stops[0]
+    B.y, B.sample_weight = &y[0], &sample_weight[0]
+    B.max_b = 0
+    for bi in range(B.n_batches):
+        B.max_b = max(B.max_b, stops[bi] - starts[bi])
+    B.pointed = small and (not gathered or B.col_stride == sizeof(floating))
+    B.xr, B.ahead, B.n_ahead, B.ahead_bi = NULL, NULL, 0, -1
+    keep = [_scratch(B.max_b, np.int64, <void **> &B.yb),
+            _scratch(B.max_b, np.float64, <void **> &B.swb),
+            _scratch(3 * B.max_b, np.float64, <void **> &B.T)]
+    if small:  # the batch's row pointers and the next one's
+        keep.append(_scratch(2 * max(B.max_b, 1), np.uintp, <void **> &B.xr, 0))
+        B.ahead = &B.xr[max(B.max_b, 1)]
+        if not B.pointed:
+            _row_pointers(<const floating **> B.xr, <const char *> buf, NULL, 0,
+                          B.max_b, False, B.n_features * sizeof(floating))
+    return keep
+
+
+cdef inline const floating *_dense_batch(DenseBatches *B, Py_ssize_t bi,
+                                         floating *buf) noexcept nogil:
+    """Batch ``bi``'s labels and weights (into ``B.yb`` and ``B.swb``) and
+    rows: returns their address, C-ordered (in ``X``, or gathered into
+    ``buf``), or NULL when the small products read them in place through
+    ``B.xr`` (``B.ahead`` then holds the next batch's)."""
+    cdef Py_ssize_t i, jq, start = B.starts[bi], n_b = B.stops[bi] - start
+    cdef const void **swap
+    _batch_labels(B.yb, B.swb, B.y, B.sample_weight, B.rows, start, n_b, B.gathered)
+    if B.pointed:
+        if B.ahead_bi == bi:  # made while the previous batch ran
+            swap = B.xr
+            B.xr = B.ahead
+            B.ahead = swap
+        else:
+            _row_pointers(<const floating **> B.xr, B.X, B.rows, start, n_b,
+                          B.gathered, B.row_stride)
+        B.n_ahead, B.ahead_bi = 0, -1
+        if bi + 1 < B.n_batches:  # the next batch's rows, to ask for early
+            B.n_ahead, B.ahead_bi = B.stops[bi + 1] - B.starts[bi + 1], bi + 1
+            _row_pointers(<const floating **> B.ahead, B.X, B.rows, B.starts[bi + 1],
+                          B.n_ahead, B.gathered, B.row_stride)
+        return NULL
+    if not B.gathered:
+        return <const floating *> (B.X + start * B.row_stride)
+    for i in range(n_b):
+        # random rows: ask for the one PREFETCH_ROWS ahead early (into the
+        # next batch, whose rows follow in ``rows``)
+        if start + i + PREFETCH_ROWS < B.n_gathered:
+            _prefetch_row(B.X + B.rows[start + i + PREFETCH_ROWS] * B.row_stride,
+                          B.row_bytes)
+        # and the label and weight of the next batch's row i, read (at random
+        # places) before its rows are gathered
+        if start + n_b + i < B.n_gathered:
+            jq = B.rows[start + n_b + i]
+            __builtin_prefetch(&B.y[jq])
+            __builtin_prefetch(&B.sample_weight[jq])
+        _gather_row(&buf[i * B.n_features], B.X + B.rows[start + i] * B.row_stride,
+                    B.n_features, B.col_stride)
+    return buf
+
+
+cdef inline double _dense_objective(const floating *Xb, const DenseBatches *B,
+                                    Py_ssize_t n_b, const floating *W,
+                                    const floating *b, Py_ssize_t n_rows, Rule rule,
+                                    floating *S, floating *C, floating *pad,
+                                    bint want_grad) noexcept nogil:
+    """The objective of a batch (labels in ``B``, rows at ``Xb`` or ``B.xr``:
+    :func:`_dense_batch`): its loss (:func:`_batch_loss`, ``C`` receiving
+    the score derivatives when ``want_grad``) plus the penalty.
+
+    The loss is the weighted sum over the batch's rows divided by their
+    number (weights come normalised to mean 1 over the fitted rows): an
+    unbiased estimate of the gradient of J at every batch size; a batch of
+    zero weight takes the penalty's step alone.
+    """
+    cdef double value = _batch_loss(
+        Xb, <const floating **> B.xr, n_b, B.n_features, W, b, n_rows, B.yb, B.swb,
+        <double> n_b, rule.loss, rule.margin, S, C, B.T, pad, want_grad)
+    return value + _penalty(W, n_rows * B.n_features, rule.alpha, rule.l1_ratio)
+
+
+cdef inline void _dense_grad(floating *G, const floating *C, const floating *Xb,
+                             const DenseBatches *B, Py_ssize_t n_b, Py_ssize_t n_rows,
+                             floating *pad) noexcept nogil:
+    """``G = C.T @ Xb``: the gradient in ``W``'s layout ``(n_features,
+    n_rows)`` from a batch's class-major score derivatives ``C``, by the
+    small products (rows at ``B.xr``) or BLAS."""
+    if B.xr != NULL:
+        _small_grad(G, <const floating **> B.xr, n_b, C, n_rows, B.n_features, pad,
+                    <const floating **> B.ahead, B.n_ahead)
+    else:
+        _gemm(c'T', c'T', <int> n_rows, <int> B.n_features, <int> n_b,
+              <floating> 1.0, C, <int> n_b, Xb, <int> B.n_features,
+              <floating> 0.0, G, <int> n_rows)
+
+
+cdef inline void _adagrad_step(floating *W, const floating *G, floating *Q,
+                               Py_ssize_t n_features, Py_ssize_t n_rows,
+                               double step, Rule rule) noexcept nogil:
+    """AdaGrad's update of the weights ``W`` (``n_features`` rows of
+    ``n_rows``) by their gradient ``G``: ``Q`` (one sum of squares per
+    weight, or per feature) takes ``G``'s squares first; then the penalty's
+    proximal steps, the L2 scaling and the L1 soft threshold."""
+    cdef Py_ssize_t j, jq
+    cdef double l2 = rule.alpha * (1 - rule.l1_ratio), rate = 0.0
+    cdef floating gj, v
+    for jq in range(n_features):  # feature jq's weights, by class
+        # G += the mean over classes of g**2
+        if rule.adagrad == ADAGRAD_FEATURE:
+            Q[jq] = <floating> (Q[jq] + _sum_sq(&G[jq * n_rows], n_rows) / n_rows)
+            rate = step / (sqrt(Q[jq]) + rule.adagrad_eps)
+        for j in range(jq * n_rows, (jq + 1) * n_rows):
+            gj = G[j]
+            if rule.adagrad != ADAGRAD_FEATURE:
+                Q[j] += gj * gj
+                rate = step / (sqrt(Q[j]) + rule.adagrad_eps)
+            v = <floating> (W[j] - rate * gj)
+            if l2 != 0:
+                v = <floating> (v / (1 + l2 * rate))
+            if rule.alpha != 0 and rule.l1_ratio > 0:
+                v = _shrink(v, rate * rule.alpha * rule.l1_ratio)
+            W[j] = v
+
+
+cdef inline void _sgd_step(floating *W, const floating *G, floating *V,
+                           Py_ssize_t size, double step, Rule rule) noexcept nogil:
+    """SGD's update of the ``size`` weights ``W`` by their gradient ``G`` plus
+    the L2 penalty's, with momentum (velocity ``V``, Nesterov's or not) when
+    ``rule.momentum``; then the L1 soft threshold."""
+    cdef Py_ssize_t j
+    cdef double l2 = rule.alpha * (1 - rule.l1_ratio)
+    cdef floating gj
+    if rule.momentum == 0 and not (rule.alpha != 0 and rule.l1_ratio > 0):
+        for j in range(size):  # plain SGD (and L2): one vectorized loop
+            W[j] = <floating> (W[j] - step * <floating> (G[j] + l2 * W[j]))
+        return
+    for j in range(size):
+        gj = G[j]
+        if l2 != 0:
+            gj = <floating> (gj + l2 * W[j])
+        if rule.momentum != 0:
+            V[j] = <floating> (rule.momentum * V[j] - step * gj)
+            if rule.nesterov:
+                W[j] = <floating> (W[j] + (rule.momentum * V[j] - step * gj))
+            else:
+                W[j] = W[j] + V[j]
+        else:
+            W[j] = <floating> (W[j] - step * gj)
+        if rule.alpha != 0 and rule.l1_ratio > 0:
+            W[j] = _shrink(W[j], step * rule.alpha * rule.l1_ratio)
+
+
+cdef inline void _intercept_step(floating *b, floating *gb, const floating *C,
+                                 floating *Vb, floating *Qb, Py_ssize_t n_b,
+                                 Py_ssize_t n_rows, double step,
+                                 Rule rule) noexcept nogil:
+    """The intercept's update: its gradient ``gb`` from a batch's class-major
+    score derivatives ``C``, then a plain, momentum (velocity ``Vb``) or
+    AdaGrad (sums ``Qb``) step, as the weights'. Without
+    ``rule.fit_intercept`` only the velocity moves."""
+    cdef Py_ssize_t i, k
+    cdef floating gj
+    # each class's derivatives summed over the rows of C, one running sum
+    # per class, row by row (independent sums, not one chain per class)
+    for k in range(n_rows):
+        gb[k] = 0
+    for i in range(n_b):
+        for k in range(n_rows):
+            gb[k] = gb[k] + C[k * n_b + i]
+    for k in range(n_rows):
+        gj = gb[k]
+        if rule.adagrad:
+            if rule.fit_intercept:
+                Qb[k] += gj * gj
+                b[k] = <floating> (b[k] - rule.intercept_scale * step * gj
+                                   / (sqrt(Qb[k]) + ADAGRAD_EPS))
+        elif rule.momentum != 0:
+            Vb[k] = <floating> (rule.momentum * Vb[k] - step * gj)
+            if rule.fit_intercept:
+                if rule.nesterov:
+                    b[k] = <floating> (b[k] + (rule.momentum * Vb[k] - step * gj))
+                else:
+                    b[k] = b[k] + Vb[k]
+        elif rule.fit_intercept:
+            b[k] = <floating> (b[k] - step * gj)
+
+
+cdef inline bint _averages(Rule rule, long long samples_seen) noexcept nogil:
+    """Whether the update that brings the rows seen to ``samples_seen``
+    joins the running average."""
+    return rule.average_start >= 0 and samples_seen >= rule.average_start
+
+
+cdef inline void _average_step(floating *A, const floating *W, Py_ssize_t n,
+                               double rate) noexcept nogil:
+    """``A += rate * (W - A)``: an iterate joins the running average ``A``
+    (``rate = 1 / n_avg``)."""
+    cdef Py_ssize_t j
+    for j in range(n):
+        A[j] = <floating> (A[j] + rate * (W[j] - A[j]))
+
+
+cdef inline int _dense_end_status(DenseBatches *B, Py_ssize_t last, floating *buf,
+                                  const floating *W, const floating *b,
+                                  Py_ssize_t n_rows, Rule rule, floating *S,
+                                  floating *C, floating *pad) noexcept nogil:
+    """2 if the parameters after a pass are non-finite, or the objective of
+    its last batch ``last`` at them (the batch still in ``buf``; its labels
+    and weights are read again), else 0. With the penalty, as each
+    batch's: finite parameters whose squared norm overflows would fail the
+    next pass's first batch."""
+    cdef Py_ssize_t start = B.starts[last], n_b = B.stops[last] - start
+    cdef const floating *Xb = buf
+    if not (_all_finite(W, n_rows * B.n_features) and _all_finite(b, n_rows)):
+        return 2
+    _batch_labels(B.yb, B.swb, B.y, B.sample_weight, B.rows, start, n_b, B.gathered)
+    if not B.gathered:
+        Xb = <const floating *> (B.X + start * B.row_stride)
+    if B.pointed:
+        _row_pointers(<const floating **> B.xr, B.X, B.rows, start, n_b, B.gathered,
+                      B.row_stride)
+    if not isfinite(_dense_objective(Xb, B, n_b, W, b, n_rows, rule, S, C, pad, False)):
+        return 2
+    return 0
+
+
 def dense_pass(
     const floating[:, :] X,
     const long long[::1] y,
@@ -574,77 +856,38 @@ def dense_pass(
     samples_seen, n_avg : int
     """
     cdef Py_ssize_t n_features = X.shape[1], n_rows = coef.shape[0]
-    cdef Py_ssize_t size = n_rows * n_features
-    cdef Py_ssize_t n_batches = starts.shape[0], bi, i, j, k, n_b
+    cdef Py_ssize_t size = n_rows * n_features, bi, n_b
     cdef Py_ssize_t u = 0, rows_done = 0, last = -1
     cdef int status = 0
-    cdef double total = 0.0, objective, sw_sum, step = 0.0, l2, rate, r
-    cdef floating gj, v
-    cdef Py_ssize_t jq
+    cdef double total = 0.0, objective, step, rate
+    cdef DenseBatches B
     cdef const floating *Xb
-    cdef const floating *Xp = &X[0, 0] if X.shape[0] > 0 else NULL
-    cdef const char *Xc = <const char *> Xp
-    cdef Py_ssize_t row_stride = X.strides[0], col_stride = X.strides[1]
-    cdef Py_ssize_t n_gathered = rows.shape[0]
-    # contiguous rows are prefetched whole; strided ones not at all
-    cdef Py_ssize_t row_bytes = (
-        n_features * col_stride if col_stride == sizeof(floating) else 0)
-    if not gathered and not (col_stride == sizeof(floating)
-                             and row_stride == n_features * sizeof(floating)):
+    cdef floating *S
+    cdef floating *C
+    cdef floating *G
+    cdef floating *gb
+    cdef floating *pad
+    if not gathered and not (X.strides[1] == sizeof(floating)
+                             and X.strides[0] == n_features * sizeof(floating)):
         raise ValueError("contiguous batches need a C-contiguous X")
-    cdef floating *W = &coef[0, 0]
-    cdef floating *b = &intercept[0]
     cdef floating *buf = &buffer[0, 0] if gathered else NULL
-    cdef long long *yb
-    cdef double *swb
-    cdef Py_ssize_t max_b = 0
-    for bi in range(n_batches):
-        max_b = max(max_b, stops[bi] - starts[bi])
     # few classes: the products of _small_scores and _small_grad, which read
     # the batch's rows where they are (X, or buffer if X's rows are strided)
     cdef bint small = n_rows <= SMALL_ROWS_D
     if floating is float:
         small = n_rows <= SMALL_ROWS_F
-    cdef const long long *rows_p = &rows[0] if n_gathered > 0 else NULL
-    cdef bint in_place = not gathered or col_stride == sizeof(floating)
-    cdef const floating **xr = NULL
-    cdef const floating **ahead = NULL
-    cdef const floating **swap
-    cdef Py_ssize_t n_ahead = 0, ahead_bi = -1  # ahead: batch ahead_bi's rows
+    keep = _dense_batches(&B, X, y, sample_weight, rows, starts, stops, gathered,
+                          small, buf)
     dtype = np.float32 if floating is float else np.float64
-    S_arr = np.empty((max(max_b, 1), n_rows), dtype=dtype)
-    T_arr = np.empty(3 * max(max_b, 1), dtype=np.float64)
-    G_arr = np.empty(size, dtype=S_arr.dtype)
-    gb_arr = np.empty(n_rows, dtype=S_arr.dtype)
-    y_arr = np.empty(max(max_b, 1), dtype=np.int64)
-    sw_arr = np.empty(max(max_b, 1), dtype=np.float64)
-    cdef floating[:, ::1] S_v = S_arr
-    cdef floating[::1] G_v = G_arr
-    cdef long long[::1] y_v = y_arr
-    cdef double[::1] sw_v = sw_arr
-    cdef floating *S = &S_v[0, 0]
-    C_arr = np.empty_like(S_arr)
-    cdef floating[:, ::1] C_v = C_arr
-    cdef floating *C = &C_v[0, 0]
-    cdef double[::1] T_v = T_arr
-    cdef double *T = &T_v[0]
-    cdef floating *G = &G_v[0]
-    cdef floating[::1] gb_v = gb_arr
-    cdef floating *gb = &gb_v[0]
-    # the small products' scratch: the batch's row pointers, the next one's,
-    # and W or G padded to whole vectors of classes (at most 4 vectors of 8
-    # floats, or 4 of 4 doubles, per feature)
-    P_arr = np.zeros(2 * max(max_b, 1) if small else 1, dtype=np.uintp)
-    cdef size_t[::1] P_v = P_arr
-    pad_arr = np.empty(n_features * 32 + 1 if small else 1, dtype=S_arr.dtype)
-    cdef floating[::1] pad_v = pad_arr
-    cdef floating *pad = &pad_v[0]
-    if small:
-        xr = <const floating **> <void *> &P_v[0]
-        ahead = <const floating **> <void *> &P_v[max(max_b, 1)]
-        if not in_place:  # X's rows are strided: the products read buf's rows
-            _row_pointers(xr, <const char *> buf, NULL, 0, max_b, False,
-                          n_features * sizeof(floating))
+    keep += [_scratch(B.max_b * n_rows, dtype, <void **> &S),
+             _scratch(B.max_b * n_rows, dtype, <void **> &C),
+             _scratch(size, dtype, <void **> &G),
+             _scratch(n_rows, dtype, <void **> &gb),
+             # the small products' W or G padded to whole vectors of classes
+             # (at most 4 vectors of 8 floats, or 4 of 4 doubles, per feature)
+             _scratch(n_features * 32 + 1 if small else 1, dtype, <void **> &pad)]
+    cdef floating *W = &coef[0, 0]
+    cdef floating *b = &intercept[0]
     cdef floating *prev = &prev_coef[0, 0]
     cdef floating *prev_b = &prev_intercept[0]
     cdef floating *V = &velocity_coef[0, 0] if rule.momentum != 0 else NULL
@@ -653,164 +896,38 @@ def dense_pass(
     cdef floating *Qb = &sq_intercept[0] if rule.adagrad else NULL
     cdef floating *A = &avg_coef[0, 0] if rule.average_start >= 0 else NULL
     cdef floating *Ab = &avg_intercept[0] if rule.average_start >= 0 else NULL
-    yb = &y_v[0]
-    swb = &sw_v[0]
-    l2 = rule.alpha * (1 - rule.l1_ratio)
 
     with nogil:
-        for bi in range(n_batches):
+        for bi in range(B.n_batches):
             n_b = stops[bi] - starts[bi]
-            # the weighted sum over the batch's rows divided by their number
-            # (weights come normalised to mean 1 over the fitted rows): an
-            # unbiased estimate of the gradient of J at every batch size; a
-            # batch of zero weight takes the penalty's step alone
-            sw_sum = <double> n_b
-            _batch_labels(yb, swb, &y[0], &sample_weight[0], rows_p, starts[bi], n_b,
-                          gathered)
-            if small and in_place:
-                if ahead_bi == bi:  # made while the previous batch ran
-                    swap = xr
-                    xr = ahead
-                    ahead = swap
-                else:
-                    _row_pointers(xr, Xc, rows_p, starts[bi], n_b, gathered, row_stride)
-                n_ahead, ahead_bi = 0, -1
-                if bi + 1 < n_batches:  # the next batch's rows, to ask for early
-                    n_ahead, ahead_bi = stops[bi + 1] - starts[bi + 1], bi + 1
-                    _row_pointers(ahead, Xc, rows_p, starts[bi + 1], n_ahead,
-                                  gathered, row_stride)
-                Xb = NULL
-            elif gathered:
-                for i in range(n_b):
-                    # random rows: ask for the one PREFETCH_ROWS ahead early
-                    # (into the next batch, whose rows follow in ``rows``)
-                    if starts[bi] + i + PREFETCH_ROWS < n_gathered:
-                        _prefetch_row(Xc + rows[starts[bi] + i + PREFETCH_ROWS]
-                                      * row_stride, row_bytes)
-                    # and the label and weight of the next batch's row i,
-                    # read (at random places) before its rows are gathered
-                    if starts[bi] + n_b + i < n_gathered:
-                        jq = rows[starts[bi] + n_b + i]
-                        __builtin_prefetch(&y[jq])
-                        __builtin_prefetch(&sample_weight[jq])
-                    _gather_row(&buf[i * n_features],
-                                Xc + rows[starts[bi] + i] * row_stride,
-                                n_features, col_stride)
-                Xb = buf
-            else:
-                Xb = &Xp[starts[bi] * n_features]
-            objective = _batch_loss(Xb, xr, n_b, n_features, W, b, n_rows, yb, swb,
-                                    sw_sum, rule.loss, rule.margin, S, C, T, pad, True)
-            objective += _penalty(W, size, rule.alpha, rule.l1_ratio)
+            Xb = _dense_batch(&B, bi, buf)
+            objective = _dense_objective(Xb, &B, n_b, W, b, n_rows, rule, S, C, pad,
+                                         True)
             if not isfinite(objective):
                 _copy_params(W, b, prev, prev_b, size, n_rows)  # restore
                 status = 1
                 break
             step = steps[u]
             _copy_params(prev, prev_b, W, b, size, n_rows)  # the restore point
-            # G = C.T @ Xb, i.e. W-shaped (n_features, n_rows) gradient
-            if small:
-                _small_grad(G, xr, n_b, C, n_rows, n_features, pad, ahead, n_ahead)
-            else:
-                _gemm(c'T', c'T', <int> n_rows, <int> n_features, <int> n_b,
-                      <floating> 1.0, C, <int> n_b, Xb, <int> n_features,
-                      <floating> 0.0, G, <int> n_rows)
+            _dense_grad(G, C, Xb, &B, n_b, n_rows, pad)
             if rule.adagrad:
-                for jq in range(n_features):  # feature jq's weights, by class
-                    # G += the mean over classes of g**2
-                    if rule.adagrad == ADAGRAD_FEATURE:
-                        Q[jq] = <floating> (
-                            Q[jq] + _sum_sq(&G[jq * n_rows], n_rows) / n_rows)
-                        rate = step / (sqrt(Q[jq]) + rule.adagrad_eps)
-                    for j in range(jq * n_rows, (jq + 1) * n_rows):
-                        gj = G[j]
-                        if rule.adagrad != ADAGRAD_FEATURE:
-                            Q[j] += gj * gj
-                            rate = step / (sqrt(Q[j]) + rule.adagrad_eps)
-                        v = <floating> (W[j] - rate * gj)
-                        if l2 != 0:
-                            v = <floating> (v / (1 + l2 * rate))
-                        if rule.alpha != 0 and rule.l1_ratio > 0:
-                            v = _shrink(v, rate * rule.alpha * rule.l1_ratio)
-                        W[j] = v
-            elif rule.momentum == 0 and not (rule.alpha != 0 and rule.l1_ratio > 0):
-                for j in range(size):  # plain SGD (and L2): one vectorized loop
-                    W[j] = <floating> (W[j] - step * <floating> (G[j] + l2 * W[j]))
+                _adagrad_step(W, G, Q, n_features, n_rows, step, rule)
             else:
-                for j in range(size):
-                    gj = G[j]
-                    if l2 != 0:
-                        gj = <floating> (gj + l2 * W[j])
-                    if rule.momentum != 0:
-                        V[j] = <floating> (rule.momentum * V[j] - step * gj)
-                        if rule.nesterov:
-                            W[j] = <floating> (W[j] + (rule.momentum * V[j]
-                                                       - step * gj))
-                        else:
-                            W[j] = W[j] + V[j]
-                    else:
-                        W[j] = <floating> (W[j] - step * gj)
-                    if rule.alpha != 0 and rule.l1_ratio > 0:
-                        W[j] = _shrink(W[j], step * rule.alpha * rule.l1_ratio)
-            # the intercept's gradient: each class's derivatives summed over
-            # the rows of C, one running sum per class, row by row
-            # (independent sums, not one chain per class)
-            for k in range(n_rows):
-                gb[k] = 0
-            for i in range(n_b):
-                for k in range(n_rows):
-                    gb[k] = gb[k] + C[k * n_b + i]
-            for k in range(n_rows):
-                gj = gb[k]
-                if rule.adagrad:
-                    if rule.fit_intercept:
-                        Qb[k] += gj * gj
-                        b[k] = <floating> (b[k] - rule.intercept_scale * step * gj
-                                           / (sqrt(Qb[k]) + ADAGRAD_EPS))
-                elif rule.momentum != 0:
-                    Vb[k] = <floating> (rule.momentum * Vb[k] - step * gj)
-                    if rule.fit_intercept:
-                        if rule.nesterov:
-                            b[k] = <floating> (b[k] + (rule.momentum * Vb[k]
-                                                       - step * gj))
-                        else:
-                            b[k] = b[k] + Vb[k]
-                elif rule.fit_intercept:
-                    b[k] = <floating> (b[k] - step * gj)
+                _sgd_step(W, G, V, size, step, rule)
+            _intercept_step(b, gb, C, Vb, Qb, n_b, n_rows, step, rule)
             u += 1
             samples_seen += n_b
-            if rule.average_start >= 0 and samples_seen >= rule.average_start:
+            if _averages(rule, samples_seen):
                 n_avg += 1
-                r = 1.0 / n_avg
-                for j in range(size):
-                    A[j] = <floating> (A[j] + r * (W[j] - A[j]))
-                for k in range(n_rows):
-                    Ab[k] = <floating> (Ab[k] + r * (b[k] - Ab[k]))
+                rate = 1.0 / n_avg
+                _average_step(A, W, size, rate)
+                _average_step(Ab, b, n_rows, rate)
             total += objective * n_b
             rows_done += n_b
             last = bi
         if status == 0 and u > 0:
-            if not (_all_finite(W, size) and _all_finite(b, n_rows)):
-                status = 2
-            else:
-                # The last update checked on its own batch (still in buffer;
-                # its labels and weights are read again).
-                n_b = stops[last] - starts[last]
-                sw_sum = <double> n_b
-                _batch_labels(yb, swb, &y[0], &sample_weight[0], rows_p, starts[last],
-                              n_b, gathered)
-                Xb = buf if gathered else &Xp[starts[last] * n_features]
-                if small and in_place:
-                    _row_pointers(xr, Xc, rows_p, starts[last], n_b, gathered,
-                                  row_stride)
-                objective = _batch_loss(Xb, xr, n_b, n_features, W, b, n_rows, yb,
-                                        swb, sw_sum, rule.loss, rule.margin, S, C, T,
-                                        pad, False)
-                # with the penalty, as each batch's: finite parameters whose
-                # squared norm overflows would fail the next pass's first batch
-                objective += _penalty(W, size, rule.alpha, rule.l1_ratio)
-                if not isfinite(objective):
-                    status = 2
+            # the last update checked on its own batch
+            status = _dense_end_status(&B, last, buf, W, b, n_rows, rule, S, C, pad)
             if status == 2:
                 _copy_params(W, b, prev, prev_b, size, n_rows)
     return status, u, rows_done, total, samples_seen, n_avg
