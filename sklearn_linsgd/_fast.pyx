@@ -89,6 +89,14 @@ cdef extern from "_fast_kernels.h":
     double linsgd_gather_col_f(float *g, const float *S, const int *offs,
                                const float *xs, Py_ssize_t e0, Py_ssize_t e1,
                                Py_ssize_t n) noexcept nogil
+    void linsgd_block_step_d(double *block, const double *S, const double *data,
+                             const void *indptr, int wide, const long long *brows,
+                             Py_ssize_t n_b, const int *cidx, double f,
+                             Py_ssize_t n) noexcept nogil
+    void linsgd_block_step_f(float *block, const float *S, const float *data,
+                             const void *indptr, int wide, const long long *brows,
+                             Py_ssize_t n_b, const int *cidx, double f,
+                             Py_ssize_t n) noexcept nogil
 
 
 cdef inline void _exp_neg(floating *a, Py_ssize_t n) noexcept nogil:
@@ -1173,6 +1181,265 @@ cdef inline double _csr_batch_loss(
     return value
 
 
+cdef struct LazyPass:
+    # sparse_pass's working state, which its pieces take whole: the sizes,
+    # the scalars of the lazy updates, the restore point, and a batch's
+    # index scratch (allocated once per pass by _lazy_pass)
+    Py_ssize_t n_rows, size  # W: n_features rows of n_rows, size values
+    double scale  # W = scale * V
+    double sq_norm  # ||V||^2
+    double avg_c, avg_d  # the average A = avg_c * U + avg_d * V, U in avg_coef
+    # the restore point: the previous update's block of V (its n_prev
+    # columns prev_cols) and intercept, at prev_scale; all of V (in
+    # full_prev) after a wipe (full_restore)
+    double prev_scale
+    Py_ssize_t n_prev
+    bint full_restore
+    long long *cols  # the batch's distinct columns, sorted (room for qsort)
+    long long *prev_cols
+    int *pos  # column -> its row of the batch's block (-1: none)
+    int *cidx  # entry -> its row of the block, in the rows' order
+    unsigned long long *bitmap  # n_words, all zero between batches
+    Py_ssize_t n_words
+    double *gb  # the intercept's gradient
+
+
+cdef list _lazy_pass(LazyPass *P, Py_ssize_t n_features, Py_ssize_t n_rows,
+                     Py_ssize_t max_nnz, Py_ssize_t max_cols, double sq_norm):
+    """Start ``P`` for a pass at ``W = V`` (of squared norm ``sq_norm``), and
+    allocate its index scratch for batches of up to ``max_nnz`` entries in
+    ``max_cols`` columns (the arrays returned, to keep while the pass
+    runs)."""
+    P.n_rows, P.size = n_rows, n_rows * n_features
+    P.scale, P.sq_norm, P.avg_c, P.avg_d = 1.0, sq_norm, 1.0, 0.0
+    P.prev_scale, P.n_prev, P.full_restore = 1.0, 0, False
+    P.n_words = (n_features + 63) // 64
+    return [_scratch(max_nnz, np.int64, <void **> &P.cols),  # qsort needs all nnz
+            _scratch(max_cols, np.int64, <void **> &P.prev_cols),
+            _scratch(n_features, np.int32, <void **> &P.pos, -1),
+            _scratch(max_nnz, np.int32, <void **> &P.cidx),
+            _scratch(P.n_words, np.uint64, <void **> &P.bitmap, 0),
+            _scratch(n_rows, np.float64, <void **> &P.gb, 0)]
+
+
+cdef inline double _gather_block(floating *block, floating *copy, const floating *W,
+                                 const LazyPass *P, Py_ssize_t n_cols) noexcept nogil:
+    """Rows ``P.cols`` of ``W`` into the compact ``block`` and its ``copy``,
+    in one sweep, and their rows of it into ``P.pos``; returns their squared
+    norm."""
+    cdef Py_ssize_t p, k, n_rows = P.n_rows
+    cdef double sq = 0.0
+    cdef const long long *cols = P.cols
+    cdef int *pos = P.pos
+    cdef const floating *Wp
+    cdef floating *Wq
+    cdef floating *Wr
+    for p in range(n_cols):
+        if p + PREFETCH < n_cols:  # random rows of W: ask for them early
+            _prefetch_row(<const char *> &W[cols[p + PREFETCH] * n_rows],
+                          n_rows * <Py_ssize_t> sizeof(floating))
+        pos[cols[p]] = <int> p
+        Wp = &W[cols[p] * n_rows]
+        Wq = &block[p * n_rows]
+        Wr = &copy[p * n_rows]
+        for k in range(n_rows):
+            Wq[k] = Wp[k]
+            Wr[k] = Wp[k]
+        sq += _sum_sq(Wp, n_rows)
+    return sq
+
+
+cdef inline void _lazy_restore_point(LazyPass *P, floating **prev_block,
+                                     floating **copy, Py_ssize_t n_cols,
+                                     floating *prev_b,
+                                     const floating *b) noexcept nogil:
+    """The restore point of the batch's update: its block as gathered
+    (``copy``, which swaps with ``prev_block``), its columns, the intercept
+    and the scale (the previous update's is no longer needed once this
+    batch is sound)."""
+    cdef floating *swap = prev_block[0]
+    prev_block[0] = copy[0]
+    copy[0] = swap
+    memcpy(P.prev_cols, P.cols, n_cols * sizeof(long long))
+    P.n_prev = n_cols
+    memcpy(prev_b, b, P.n_rows * sizeof(floating))
+    P.prev_scale = P.scale
+    P.full_restore = False
+
+
+cdef inline void _lazy_wipe(LazyPass *P, floating *W, floating *A, floating *F,
+                            floating *block, Py_ssize_t n_cols) noexcept nogil:
+    """A decay of exactly 0 wipes ``W`` out: restart ``V`` (and the batch's
+    ``block``) from zero at scale 1, after settling the average ``A`` and
+    copying all of ``V`` into ``F``, the restore point (each unless
+    NULL)."""
+    cdef Py_ssize_t j, size = P.size
+    if A != NULL:  # settle the average: A = c U + d V
+        _settle_average(A, W, size, P.avg_c, P.avg_d)
+        P.avg_c, P.avg_d = 1.0, 0.0
+    if F != NULL:  # every column changes: restore point is all of V
+        memcpy(F, W, size * sizeof(floating))
+        P.full_restore = True
+    for j in range(size):
+        W[j] = 0
+    for j in range(n_cols * P.n_rows):
+        block[j] = 0
+    P.scale, P.sq_norm = 1.0, 0.0
+
+
+cdef inline void _block_step(floating *block, const floating *S,
+                             const floating *data, const index_t *indptr,
+                             const long long *brows, Py_ssize_t n_b,
+                             const LazyPass *P, double f) noexcept nogil:
+    """``V[c] -= f * (sum over the batch of x * dS)`` in the batch's
+    ``block`` of ``V``: each entry ``x`` of row ``i`` (``brows[i]`` of the
+    CSR ``data``, ``indptr``) moves its column's row ``P.cidx[e]`` of the
+    block by ``f * x`` times the row's score derivatives ``S[i]`` (the C
+    loop of _fast_kernels.h for this precision)."""
+    cdef int wide = index_t is not int
+    if floating is double:
+        linsgd_block_step_d(block, S, data, indptr, wide, brows, n_b, P.cidx, f, P.n_rows)
+    else:
+        linsgd_block_step_f(block, S, data, indptr, wide, brows, n_b, P.cidx, f, P.n_rows)
+
+
+cdef inline double _scatter_block(floating *W, const floating *block,
+                                  const LazyPass *P, Py_ssize_t n_cols) noexcept nogil:
+    """Row ``p`` of ``block`` back into row ``P.cols[p]`` of ``W``, in
+    address order, clearing ``P.pos``; returns the block's squared norm."""
+    cdef Py_ssize_t p, k, n_rows = P.n_rows
+    cdef double sq = 0.0
+    cdef const floating *Wq
+    cdef floating *Wp
+    for p in range(n_cols):
+        Wq = &block[p * n_rows]
+        Wp = &W[P.cols[p] * n_rows]
+        for k in range(n_rows):
+            Wp[k] = Wq[k]
+        sq += _sum_sq(Wq, n_rows)
+        P.pos[P.cols[p]] = -1
+    return sq
+
+
+cdef inline void _lazy_intercept_step(floating *b, const floating *S, Py_ssize_t n_b,
+                                      const LazyPass *P, double step,
+                                      Rule rule) noexcept nogil:
+    """The intercept's gradient ``P.gb``, the batch's score derivatives ``S``
+    summed over its rows in double, and its plain step (with
+    ``rule.fit_intercept``)."""
+    cdef Py_ssize_t k
+    _column_sums(P.gb, S, n_b, P.n_rows)
+    if rule.fit_intercept:
+        for k in range(P.n_rows):
+            b[k] = <floating> (b[k] - step * <floating> P.gb[k])
+
+
+cdef inline void _lazy_average(LazyPass *P, floating *A, floating *Ab,
+                               const floating *W, const floating *b,
+                               const floating *block, const floating *before,
+                               Py_ssize_t n_cols, long long n_avg) noexcept nogil:
+    """The update joins the running average as its iterate ``n_avg``,
+    lazily (``_sgd._LazyAverage``): ``U`` (in ``A``) changes in the batch's
+    columns only, by their rows of ``V`` after (``block``) and before the
+    update, and ``c``, ``d`` follow the scale; settled when ``d`` outgrows
+    it. The intercept's average ``Ab`` as the dense pass's."""
+    cdef Py_ssize_t p, k, n_rows = P.n_rows
+    cdef double rate = 1.0 / n_avg, ratio
+    cdef const long long *cols = P.cols
+    cdef floating *Wp
+    cdef const floating *Wq
+    cdef const floating *Wr
+    if n_avg == 1:  # A = W: U = 0, d = scale
+        memset(A, 0, P.size * sizeof(floating))
+        P.avg_c, P.avg_d = 1.0, P.scale
+    else:
+        if P.avg_d != 0.0:  # U[cols] -= (d / c) * (new V - old V)
+            ratio = P.avg_d / P.avg_c
+            for p in range(n_cols):
+                Wp = &A[cols[p] * n_rows]
+                Wq = &block[p * n_rows]
+                Wr = &before[p * n_rows]
+                for k in range(n_rows):
+                    Wp[k] = <floating> (Wp[k] - ratio * (Wq[k] - Wr[k]))
+        P.avg_c *= 1.0 - rate
+        P.avg_d = (1.0 - rate) * P.avg_d + rate * P.scale
+    _average_step(Ab, b, n_rows, rate)
+    if fabs(P.avg_d) > RESETTLE * fabs(P.scale):  # as _sgd.RESETTLE
+        _settle_average(A, W, P.size, P.avg_c, P.avg_d)
+        P.avg_c, P.avg_d = 1.0, 0.0
+
+
+cdef inline void _scale_values(floating *a, Py_ssize_t n, double c) noexcept nogil:
+    """``a *= c`` (``n`` values)."""
+    cdef Py_ssize_t j
+    for j in range(n):
+        a[j] = <floating> (a[j] * c)
+
+
+cdef inline void _fold_scale(LazyPass *P, floating *W, floating *A, floating *F,
+                             floating *prev_block) noexcept nogil:
+    """``W = scale * V`` written out, at scale 1, before the scale underflows:
+    the average ``A`` (unless NULL) settled first, the restore point
+    (``prev_block``, and ``F`` if it holds) brought into the units of the
+    folded ``V``."""
+    if A != NULL:
+        _settle_average(A, W, P.size, P.avg_c, P.avg_d)
+        P.avg_c, P.avg_d = 1.0, 0.0
+    _scale_values(W, P.size, P.scale)
+    P.sq_norm = _sum_sq(W, P.size)
+    _scale_values(prev_block, P.n_prev * P.n_rows, P.scale)
+    if P.full_restore:
+        _scale_values(F, P.size, P.scale)
+    P.prev_scale /= P.scale
+    P.scale = 1.0
+
+
+cdef inline int _lazy_end_status(
+        const floating *data, const index_t *indices, const index_t *indptr,
+        const long long *y, const double *sample_weight, const long long *brows,
+        Py_ssize_t n_b, const floating *W, const floating *b, floating *S,
+        const LazyPass *P, Rule rule) noexcept nogil:
+    """2 if the loss of the last batch (``brows``, ``n_b`` rows; none if
+    NULL) at the parameters after a pass is non-finite, as dense_pass
+    checks, or ``||W||^2``, else 0: parameters at which either is would
+    fail the next pass's first batch whatever the step."""
+    cdef double value
+    if brows != NULL:  # the scores as the batch's were: W = scale V
+        value = _csr_batch_loss(data, indices, indptr, y, sample_weight, brows, n_b,
+                                <double> n_b, W, NULL, NULL, P.scale, b, S, P.n_rows,
+                                rule.loss, rule.margin, False)
+        if not isfinite(value):
+            return 2
+    # ||W||^2 = scale^2 ||V||^2 (the penalty's), finite only when every
+    # entry of W is and their squares do not overflow together
+    if not (isfinite(P.scale * P.scale * P.sq_norm) and _all_finite(b, P.n_rows)):
+        return 2
+    return 0
+
+
+cdef inline void _lazy_restore(LazyPass *P, floating *W, floating *b,
+                               const floating *F, const floating *prev_block,
+                               const floating *prev_b) noexcept nogil:
+    """Back to the restore point: ``V`` from ``F`` (after a wipe) and its
+    previous update's columns from ``prev_block``, the intercept from
+    ``prev_b``, and the scale."""
+    if P.full_restore:
+        memcpy(W, F, P.size * sizeof(floating))
+    _put_rows(W, P.prev_cols, prev_block, P.n_prev, P.n_rows)
+    memcpy(b, prev_b, P.n_rows * sizeof(floating))
+    P.scale = P.prev_scale
+
+
+cdef inline void _lazy_finish(LazyPass *P, floating *W, floating *A,
+                              long long n_avg) noexcept nogil:
+    """The end of a pass: the average ``A = c U + d V`` settled (unless
+    ``A`` is NULL or ``n_avg`` 0; after a restore the caller restarts the
+    average) and ``W = scale V`` written out."""
+    if A != NULL and n_avg > 0:
+        _settle_average(A, W, P.size, P.avg_c, P.avg_d)
+    _scale_values(W, P.size, P.scale)
+
+
 def sparse_pass(
     const floating[::1] data,
     const index_t[::1] indices,
@@ -1227,221 +1494,84 @@ def sparse_pass(
         a non-finite loss of the last batch at them).
     """
     cdef Py_ssize_t n_features = coef.shape[1], n_rows = coef.shape[0]
-    cdef Py_ssize_t n_batches = starts.shape[0], bi, i, j, k, p, q, n_b, n_cols
-    cdef Py_ssize_t u = 0, rows_done = 0, max_b = 0, max_nnz = 0, last = -1
-    cdef Py_ssize_t max_cols, n_prev = 0, n_words = (n_features + 63) // 64
+    cdef Py_ssize_t size = n_rows * n_features, n_batches = starts.shape[0]
+    cdef Py_ssize_t bi, n_b, n_cols, max_b, max_nnz, max_cols
+    cdef Py_ssize_t u = 0, rows_done = 0, last = -1
     cdef int status = 0
-    cdef double total = 0.0, objective, sw_sum, step = 0.0, w, value, decay
-    cdef double scale = 1.0, sq_norm = 0.0, old_sq, new_sq, f
-    cdef double prev_scale = 1.0
-    cdef double avg_c = 1.0, avg_d = 0.0, rate, ratio
-    cdef bint averaging = rule.average_start >= 0, full_restore = False
-    cdef floating *A = &avg_coef[0, 0] if averaging else NULL
-    cdef floating *Ab = &avg_intercept[0] if averaging else NULL
-    cdef floating *F = &full_prev[0, 0] if full_prev.shape[1] > 0 else NULL
-    cdef Py_ssize_t size = n_rows * n_features
+    cdef double total = 0.0, objective, step, decay, old_sq, new_sq
+    cdef LazyPass P
     cdef floating *W = &coef[0, 0]
     cdef floating *b = &intercept[0]
-    cdef floating *Wp
-    cdef floating *Wq
-    cdef floating *Wr
+    cdef floating *A = &avg_coef[0, 0] if rule.average_start >= 0 else NULL
+    cdef floating *Ab = &avg_intercept[0] if rule.average_start >= 0 else NULL
+    cdef floating *F = &full_prev[0, 0] if full_prev.shape[1] > 0 else NULL
+    cdef floating *S
+    cdef floating *block
+    cdef floating *prev_b
     cdef const long long *brows
     _csr_batch_sizes(&indptr[0], &rows[0], &starts[0], &stops[0], n_batches, &max_b,
                      &max_nnz)
     # distinct columns of a batch: at most min(nnz, n_features)
     max_cols = max(min(max_nnz, n_features), 1)
+    keep = _lazy_pass(&P, n_features, n_rows, max_nnz, max_cols, _sum_sq(W, size))
     dtype = np.float32 if floating is float else np.float64
-    S_arr = np.empty((max(max_b, 1), n_rows), dtype=dtype)
     # three blocks of V's rows: the working block of this batch, its copy as
     # gathered (the next restore point), and the previous update's block as
     # it was before it (the restore point until this batch proves sound)
-    vals_arr = np.empty((3, max_cols, n_rows), dtype=dtype)
-    cols_big = np.empty(max(max_nnz, 1), dtype=np.int64)  # qsort needs all nnz
-    prev_cols_arr = np.empty(max_cols, dtype=np.int64)
-    pos_arr = np.full(n_features, -1, dtype=np.int32)  # column -> block row
-    cidx_arr = np.empty(max(max_nnz, 1), dtype=np.int32)  # entry -> block row
-    bitmap_arr = np.zeros(n_words, dtype=np.uint64)
-    prev_b_arr = np.array(intercept, copy=True)
-    gb_arr = np.zeros(n_rows, dtype=np.float64)
-    cdef floating[:, ::1] S = S_arr
-    cdef floating[:, :, ::1] vals = vals_arr
-    cdef long long[::1] cols_v = cols_big
-    cdef int[::1] pos = pos_arr
-    cdef int[::1] cidx = cidx_arr
-    cdef Py_ssize_t nz
-    cdef unsigned long long[::1] bitmap = bitmap_arr
-    cdef floating[::1] prev_b = prev_b_arr
-    cdef double[::1] gb = gb_arr
-    cdef long long *cols = &cols_v[0]
-    cdef floating *cur_vals = &vals[0, 0, 0]
-    cdef floating *prev_vals = &vals[1, 0, 0]
-    cdef floating *gathered = &vals[2, 0, 0]
-    cdef floating *swap
-    cdef long long[::1] prev_cols_v = prev_cols_arr
-    cdef long long *prev_cols = &prev_cols_v[0]
-    cdef floating *Srow
-    cdef floating xf
+    keep += [_scratch(max_b * n_rows, dtype, <void **> &S),
+             _scratch(3 * max_cols * n_rows, dtype, <void **> &block),
+             _scratch(n_rows, dtype, <void **> &prev_b)]
+    cdef floating *prev_vals = &block[max_cols * n_rows]
+    cdef floating *gathered = &block[2 * max_cols * n_rows]
 
-    sq_norm = _sum_sq(W, n_rows * n_features)
     with nogil:
         for bi in range(n_batches):
             n_b = stops[bi] - starts[bi]
             brows = &rows[starts[bi]]
-            sw_sum = <double> n_b  # unbiased: see dense_pass
             # the batch's columns, in order, and their block of V
-            n_cols = _batch_columns(&indices[0], &indptr[0], brows, n_b,
-                                    &bitmap[0], n_words, cols, NULL)
-            # one sweep: the working block, its copy and its squared norm
-            old_sq = 0.0
-            for p in range(n_cols):
-                if p + PREFETCH < n_cols:  # random rows of W: ask for them early
-                    _prefetch_row(<char *> &W[cols[p + PREFETCH] * n_rows],
-                                  n_rows * <Py_ssize_t> sizeof(floating))
-                pos[cols[p]] = <int> p
-                Wp = &W[cols[p] * n_rows]
-                Wq = &cur_vals[p * n_rows]
-                Wr = &gathered[p * n_rows]
-                for k in range(n_rows):
-                    Wq[k] = Wp[k]
-                    Wr[k] = Wp[k]
-                old_sq += _sum_sq(Wp, n_rows)
-            # scores at W = scale * V and their weighted derivatives
-            value = _csr_batch_loss(&data[0], &indices[0], &indptr[0], &y[0],
-                                    &sample_weight[0], brows, n_b, sw_sum,
-                                    cur_vals, &pos[0], &cidx[0], scale, b,
-                                    &S[0, 0], n_rows, rule.loss, rule.margin, True)
-            objective = value + 0.5 * rule.alpha * scale * scale * sq_norm
+            n_cols = _batch_columns(&indices[0], &indptr[0], brows, n_b, P.bitmap,
+                                    P.n_words, P.cols, NULL)
+            old_sq = _gather_block(block, gathered, W, &P, n_cols)
+            # scores at W = scale * V and their weighted derivatives (the
+            # weights' sum n_b, unbiased: see _dense_objective)
+            objective = _csr_batch_loss(&data[0], &indices[0], &indptr[0], &y[0],
+                                        &sample_weight[0], brows, n_b, <double> n_b,
+                                        block, P.pos, P.cidx, P.scale, b, S, n_rows,
+                                        rule.loss, rule.margin, True)
+            objective += 0.5 * rule.alpha * P.scale * P.scale * P.sq_norm
             if not isfinite(objective):
-                for p in range(n_cols):
-                    pos[cols[p]] = -1
                 status = 1
                 break
             step = steps[u]
-            # the block as gathered: the restore point of this update (the
-            # previous update's is no longer needed once this batch is sound)
-            swap = prev_vals
-            prev_vals = gathered
-            gathered = swap
-            memcpy(prev_cols, cols, n_cols * sizeof(long long))
-            n_prev = n_cols
-            for k in range(n_rows):
-                prev_b[k] = b[k]
-            prev_scale = scale
-            full_restore = False
+            _lazy_restore_point(&P, &prev_vals, &gathered, n_cols, prev_b, b)
             decay = 1.0 - step * rule.alpha
             if decay == 0.0:  # the decay wipes W out: restart V from zero
-                if averaging:  # settle the average: A = c U + d V
-                    _settle_average(A, W, size, avg_c, avg_d)
-                    avg_c, avg_d = 1.0, 0.0
-                if F != NULL:  # every column changes: restore point is all of V
-                    memcpy(F, W, size * sizeof(floating))
-                    full_restore = True
-                for j in range(n_rows * n_features):
-                    W[j] = 0
-                for j in range(n_cols * n_rows):
-                    cur_vals[j] = 0
-                scale, sq_norm, old_sq = 1.0, 0.0, 0.0
+                _lazy_wipe(&P, W, A, F, block, n_cols)
+                old_sq = 0.0
             else:
-                scale *= decay
-            # V[c] -= (step / scale) * sum over the batch of x * dS, in the block
-            f = step / scale
-            nz = 0
-            for i in range(n_b):
-                j = brows[i]
-                Srow = &S[i, 0]
-                for p in range(indptr[j], indptr[j + 1]):
-                    Wq = &cur_vals[cidx[nz] * n_rows]
-                    nz += 1
-                    xf = <floating> (f * data[p])
-                    for k in range(n_rows):
-                        Wq[k] -= xf * Srow[k]
-            new_sq = 0.0
-            for p in range(n_cols):  # back into W, in address order
-                Wq = &cur_vals[p * n_rows]
-                Wp = &W[cols[p] * n_rows]
-                for k in range(n_rows):
-                    Wp[k] = Wq[k]
-                new_sq += _sum_sq(Wq, n_rows)
-                pos[cols[p]] = -1
-            sq_norm += new_sq - old_sq
-            _column_sums(&gb[0], &S[0, 0], n_b, n_rows)
-            if rule.fit_intercept:
-                for k in range(n_rows):
-                    b[k] = <floating> (b[k] - step * <floating> gb[k])
+                P.scale *= decay
+            _block_step(block, S, &data[0], &indptr[0], brows, n_b, &P, step / P.scale)
+            new_sq = _scatter_block(W, block, &P, n_cols)  # back into W
+            P.sq_norm += new_sq - old_sq
+            _lazy_intercept_step(b, S, n_b, &P, step, rule)
             u += 1
             last = bi
             samples_seen += n_b
-            if averaging and samples_seen >= rule.average_start:
+            if _averages(rule, samples_seen):
                 n_avg += 1
-                rate = 1.0 / n_avg
-                if n_avg == 1:  # A = W: U = 0, d = scale
-                    memset(A, 0, size * sizeof(floating))
-                    avg_c, avg_d = 1.0, scale
-                else:
-                    if avg_d != 0.0:  # U[cols] -= (d / c) * (new V - old V)
-                        ratio = avg_d / avg_c
-                        for p in range(n_cols):
-                            Wp = &A[cols[p] * n_rows]
-                            Wq = &cur_vals[p * n_rows]
-                            Wr = &prev_vals[p * n_rows]
-                            for k in range(n_rows):
-                                Wp[k] = <floating> (Wp[k] - ratio * (Wq[k] - Wr[k]))
-                    avg_c *= 1.0 - rate
-                    avg_d = (1.0 - rate) * avg_d + rate * scale
-                for k in range(n_rows):
-                    Ab[k] = <floating> (Ab[k] + rate * (b[k] - Ab[k]))
-                if fabs(avg_d) > RESETTLE * fabs(scale):  # as _sgd.RESETTLE
-                    _settle_average(A, W, size, avg_c, avg_d)
-                    avg_c, avg_d = 1.0, 0.0
-            if fabs(scale) < 1e-9:  # fold the scale back before it underflows
-                if averaging:
-                    _settle_average(A, W, size, avg_c, avg_d)
-                    avg_c, avg_d = 1.0, 0.0
-                sq_norm = 0.0
-                for j in range(n_rows * n_features):
-                    W[j] = <floating> (W[j] * scale)
-                sq_norm = _sum_sq(W, n_rows * n_features)
-                # the restore point, in the units of the folded V
-                for j in range(n_prev * n_rows):
-                    prev_vals[j] = <floating> (prev_vals[j] * scale)
-                if full_restore:
-                    for j in range(size):
-                        F[j] = <floating> (F[j] * scale)
-                prev_scale /= scale
-                scale = 1.0
+                _lazy_average(&P, A, Ab, W, b, block, prev_vals, n_cols, n_avg)
+            if fabs(P.scale) < 1e-9:  # fold the scale back before it underflows
+                _fold_scale(&P, W, A, F, prev_vals)
             total += objective * n_b
             rows_done += n_b
-        if status == 0 and last >= 0:
-            # the last update on its own batch, as dense_pass: parameters at
-            # which it is non-finite would fail the next pass's first batch
-            # whatever the step (the scores as the batch's were: W = scale V)
-            n_b = stops[last] - starts[last]
-            brows = &rows[starts[last]]
-            sw_sum = <double> n_b
-            value = _csr_batch_loss(&data[0], &indices[0], &indptr[0], &y[0],
-                                    &sample_weight[0], brows, n_b, sw_sum, W,
-                                    NULL, NULL, scale, b, &S[0, 0], n_rows, rule.loss,
-                                    rule.margin, False)
-            if not isfinite(value):
-                status = 2
-        # ||W||^2 = scale^2 ||V||^2 (the penalty's), finite only when every
-        # entry of W is and their squares do not overflow together: the next
-        # pass's first batch would otherwise be non-finite whatever the step
-        if status == 0 and not (isfinite(scale * scale * sq_norm)
-                                and _all_finite(b, n_rows)):
-            status = 2
+        if status == 0:  # the last update on its own batch, as dense_pass
+            n_b = stops[last] - starts[last] if last >= 0 else 0
+            brows = &rows[starts[last]] if last >= 0 else NULL
+            status = _lazy_end_status(&data[0], &indices[0], &indptr[0], &y[0],
+                                      &sample_weight[0], brows, n_b, W, b, S, &P, rule)
         if status != 0 and u > 0:
-            if full_restore:
-                memcpy(W, F, size * sizeof(floating))
-            _put_rows(W, prev_cols, prev_vals, n_prev, n_rows)
-            for k in range(n_rows):
-                b[k] = prev_b[k]
-            scale = prev_scale
-        if averaging and n_avg > 0:
-            # A = c U + d V (after a restore the caller restarts the average)
-            _settle_average(A, W, size, avg_c, avg_d)
-        for j in range(n_rows * n_features):
-            W[j] = <floating> (W[j] * scale)
+            _lazy_restore(&P, W, b, F, prev_vals, prev_b)
+        _lazy_finish(&P, W, A, n_avg)
     return status, u, rows_done, total, samples_seen, n_avg
 
 
