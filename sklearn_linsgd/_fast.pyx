@@ -447,6 +447,7 @@ cdef inline floating _shrink(floating w, double threshold) noexcept nogil:
 
 
 cdef bint _all_finite(const floating *a, Py_ssize_t size) noexcept nogil:
+    """Whether every entry of ``a`` is finite (one pass, no branch)."""
     cdef Py_ssize_t j
     cdef double acc = 0.0
     for j in range(size):
@@ -956,6 +957,7 @@ cdef extern from *:
 
 
 cdef int _cmp_ll(const void *a, const void *b) noexcept nogil:
+    """``qsort``'s comparison of two ``long long``: -1, 0 or 1."""
     cdef long long x = (<const long long *> a)[0], y = (<const long long *> b)[0]
     return (x > y) - (x < y)
 
