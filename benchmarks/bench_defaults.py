@@ -46,6 +46,9 @@ REALTEXT = ("realtext_tfidf", "realtext_hashing")
 DENSE_SHAPE = (50_000, 128)  # rows before the 75/25 split, features
 OURS = ("svm", "softmax")
 REFERENCE = "sgd_hinge"  # SGDClassifier(): every ratio is to this row
+#: Rows timed in alternation on the real text for targets 1 and 5.
+PAIRED = OURS + (REFERENCE,)
+PAIRED_EPOCHS = 5  # the per-epoch fits of the paired timing
 
 #: GridSearchCV grid of target 6 (on digits, cv=3, otherwise defaults).
 ETA0_GRID = (0.5, 1.5, 4.5)
@@ -71,6 +74,7 @@ MODES = {
         "river_budget": 120.0,  # seconds of river learning (pure Python) ...
         "river_max_rows": None,  # ... over at most this many rows (None: all)
         "skip_slow": False,
+        "paired_rounds": 7,  # rounds of ours / SGDClassifier() in alternation
     },
     "quick": {
         "repeats": 2,
@@ -79,6 +83,7 @@ MODES = {
         "river_budget": 10.0,
         "river_max_rows": 3000,
         "skip_slow": True,  # LogisticRegression on realtext, river
+        "paired_rounds": 5,
     },
 }
 
@@ -384,6 +389,91 @@ def per_epoch_fit(row, wl, opts, epochs=5):
     return {"fit_time": fit_time, "epoch_time": fit_time / epochs, "warnings": caught}
 
 
+def paired_fits(rows, wl, rounds, **params):
+    """Fit ``rows`` in turn, ``rounds`` times, each round in a rotated order.
+
+    A shared machine's load swings within seconds (two runs minutes apart
+    timed ``SGDClassifier()``'s default fit of the tf-idf text at 0.83 and
+    0.60 s): fits timed in alternation see the same swings, so the ratio of
+    two rows' times within a round varies less than the ratio of medians
+    taken minutes apart. ``params`` go to every row's ``make``; warnings
+    are ignored.
+
+    Returns
+    -------
+    dict
+        ``times``: row key -> wall seconds of its fit in each round.
+    """
+    times = {row.key: [] for row in rows}
+    for r in range(rounds):
+        k = r % len(rows)
+        for row in rows[k:] + rows[:k]:
+            est = row.make(**params)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                start = time.perf_counter()
+                est.fit(wl.X_train, wl.y_train)
+                times[row.key].append(time.perf_counter() - start)
+    return {"times": times}
+
+
+def run_paired(wl, rows, opts, log=print):
+    """:func:`paired_fits` of :data:`PAIRED` on ``wl``: default fits and fits
+    of :data:`PAIRED_EPOCHS` epochs (``tol=None``), each phase in a child.
+
+    Returns
+    -------
+    dict
+        ``default`` and ``per_epoch`` child results (empty if a row is
+        missing).
+    """
+    chosen = [row for row in rows if row.key in PAIRED]
+    if len(chosen) != len(PAIRED):
+        return {}
+    rounds = opts["paired_rounds"]
+    timeout = opts["timeout"] * rounds
+    out = {
+        "default": run_in_child(lambda: paired_fits(chosen, wl, rounds), timeout),
+        "per_epoch": run_in_child(
+            lambda: paired_fits(chosen, wl, rounds, max_iter=PAIRED_EPOCHS, tol=None),
+            timeout,
+        ),
+    }
+    where = {wl.name: {"paired": out}}
+    for phase in out:
+        ratios = [paired_ratio(where, wl.name, key, phase) for key in OURS]
+        log(
+            f"  {wl.name:17s} paired {phase}: "
+            + ", ".join("n/a" if r is None else f"{r['median']:.2f}x" for r in ratios)
+        )
+    return out
+
+
+def paired_ratio(workloads, name, key, phase="default"):
+    """Row ``key``'s time over :data:`REFERENCE`'s in the paired ``phase``
+    of workload ``name``: median, range and number of rounds, or None."""
+    res = workloads.get(name, {}).get("paired", {}).get(phase)
+    if not _ok(res):
+        return None
+    ours, ref = res["times"].get(key), res["times"].get(REFERENCE)
+    if not ours or not ref or len(ours) != len(ref):
+        return None
+    ratios = np.asarray(ours) / np.asarray(ref)
+    return {
+        "median": float(np.median(ratios)),
+        "min": float(ratios.min()),
+        "max": float(ratios.max()),
+        "rounds": int(ratios.size),
+    }
+
+
+def _paired_text(paired):
+    return (
+        f"paired over {paired['rounds']} rounds: median {paired['median']:.2f}x "
+        f"[{paired['min']:.2f}-{paired['max']:.2f}]"
+    )
+
+
 # ---------------------------------------------------------- Vowpal Wabbit
 def vw_lines(X, labels=None):
     """Vowpal Wabbit text lines ``"label | idx:value ..."`` of the rows of X.
@@ -589,6 +679,8 @@ def run_workload(wl, rows, opts, log=print):
             res = run_row(row, wl, opts)
         result["rows"][row.key] = res
         log(f"  {wl.name:17s} {row.label:32s} {_log_line(res)}")
+    if wl.name in REALTEXT:
+        result["paired"] = run_paired(wl, rows, opts, log)
     return result
 
 
@@ -712,12 +804,18 @@ def target_fit_time(workloads):
                 detail = f"{_time_text(ours)} vs SGDClassifier() {_time_text(ref)}"
                 checks.append(_check(what, met, detail))
                 continue
-            time_ok = ours["fit_time"] <= ref["fit_time"]
+            ratio = ours["fit_time"] / ref["fit_time"]
+            paired = paired_ratio(workloads, name, key)
+            if paired is not None:  # the alternated fits decide
+                ratio = paired["median"]
+            time_ok = ratio <= 1.0
             acc_ok = acc_ref is not None and ours["accuracy"] >= acc_ref - ACC_GAP
             detail = (
                 f"fit {_time_text(ours)} vs SGDClassifier() {_time_text(ref)} "
-                f"({ours['fit_time'] / ref['fit_time']:.2f}x, "
-                f"{'<=' if time_ok else '>'}); accuracy {_pct(ours['accuracy'])} vs "
+                f"({ours['fit_time'] / ref['fit_time']:.2f}x"
+                + ("" if paired is None else f"; {_paired_text(paired)}")
+                + f", {'<=' if time_ok else '>'}); accuracy "
+                f"{_pct(ours['accuracy'])} vs "
                 f"{ref_text} - 0.5 = {_pct(_minus(acc_ref, ACC_GAP))}"
             )
             met = None if acc_ref is None else time_ok and acc_ok
@@ -848,14 +946,15 @@ def target_epoch_time(workloads):
             checks.append(_check(what, None, detail))
             continue
         ratio = ours["epoch_time"] / ref["epoch_time"]
-        checks.append(
-            _check(
-                what,
-                ratio <= EPOCH_RATIO,
-                f"{ours['epoch_time']:.3g} s vs {ref['epoch_time']:.3g} s per epoch "
-                f"({ratio:.2f}x)",
-            )
+        detail = (
+            f"{ours['epoch_time']:.3g} s vs {ref['epoch_time']:.3g} s per epoch "
+            f"({ratio:.2f}x"
         )
+        paired = paired_ratio(workloads, name, key, "per_epoch")
+        if paired is not None:  # the alternated fits decide
+            ratio = paired["median"]
+            detail += f"; {PAIRED_EPOCHS}-epoch fits {_paired_text(paired)}"
+        checks.append(_check(what, ratio <= EPOCH_RATIO, detail + ")"))
     return checks
 
 
@@ -1183,7 +1282,11 @@ def header_lines(results):
         f"{results['settings']['timeout']:.0f} s. Fit times are medians of up to "
         f"{results['settings']['repeats']} fits (fewer once they took "
         f"{results['settings']['repeat_budget']:.0f} s); ratios are to "
-        "`SGDClassifier()` on the same workload. Ours, SGDClassifier and LinearSVC "
+        "`SGDClassifier()` on the same workload. Targets 1 and 5 take the "
+        "median ratio of fits timed in alternation on the real text (ours and "
+        f"`SGDClassifier()` in turn, {results['settings'].get('paired_rounds', '?')} "
+        "rounds in a rotated order), which the machine's load swings move less. "
+        "Ours, SGDClassifier and LinearSVC "
         "get `random_state=0`, nothing else is set.",
         "",
         "## Machine",

@@ -277,3 +277,64 @@ def test_timed_out_reference_gives_upper_bounds():
     ref = {"status": "timeout", "timeout": 30.0}
     line = bd.table_row(sgd_row("SoftmaxSGD()", 3.0, 0.8), ref, ok(epoch_time=0.1))
     assert line.startswith("| SoftmaxSGD() | 3 | < 0.10 | 10 |")
+
+
+def paired(ours, ref, phase="default"):
+    """A paired timing result: ``ours`` (both of ours) and ``ref`` seconds."""
+    times = {"svm": list(ours), "softmax": list(ours), "sgd_hinge": list(ref)}
+    return {phase: ok(times=times)}
+
+
+def test_paired_ratio_is_the_median_of_the_rounds_ratios():
+    workloads = {"realtext_tfidf": {"paired": paired([1.0, 3.0, 1.2], [2.0, 2.0, 1.0])}}
+    r = bd.paired_ratio(workloads, "realtext_tfidf", "svm")
+    assert r == {"median": 1.2, "min": 0.5, "max": 1.5, "rounds": 3}
+    assert bd.paired_ratio(workloads, "realtext_tfidf", "svm", "per_epoch") is None
+    assert bd.paired_ratio(workloads, "realtext_hashing", "svm") is None
+    workloads["realtext_tfidf"]["paired"]["default"]["status"] = "timeout"
+    assert bd.paired_ratio(workloads, "realtext_tfidf", "svm") is None
+
+
+def test_targets_1_and_5_follow_the_paired_timing_when_there_is_one():
+    # the medians of the table say met (1.0 s vs 2.0 s; 0.04 vs 0.1 s an
+    # epoch), the fits timed in alternation say not met
+    results = make_results()
+    wl = results["workloads"]["realtext_tfidf"]
+    wl["paired"] = {
+        **paired([2.2, 2.4, 2.0], [2.0, 2.0, 2.0]),
+        **paired([0.6, 0.5, 0.7], [1.0, 1.0, 1.0], "per_epoch"),
+    }
+    targets = by_id(bd.evaluate_targets(results))
+    assert checks(targets[1])["realtext_tfidf: LinearSVMSGD"] is False
+    detail = targets[1]["checks"][0]["detail"]
+    assert "(0.50x; paired over 3 rounds: median 1.10x [1.00-1.20], >)" in detail
+    assert checks(targets[5])["realtext_tfidf: LinearSVMSGD"] is False
+    assert (
+        "5-epoch fits paired over 3 rounds: median 0.60x"
+        in (targets[5]["checks"][0]["detail"])
+    )
+    # and the other way round
+    wl["paired"] = paired([0.9, 0.8, 1.9], [1.0, 1.0, 1.0])
+    assert checks(by_id(bd.evaluate_targets(results))[1]) == {
+        "realtext_tfidf: LinearSVMSGD": True,
+        "realtext_tfidf: SoftmaxSGD": True,
+    }
+
+
+def test_paired_fits_alternate_the_rows_in_rotated_order():
+    order = []
+
+    class Clock:
+        def __init__(self, key):
+            self.key = key
+
+        def fit(self, X, y):
+            order.append(self.key)
+            return self
+
+    rows = [bd.Row(k, k, "sgd", lambda k=k, **kw: Clock(k)) for k in "abc"]
+    wl = type("WL", (), {"X_train": None, "y_train": None})()
+    out = bd.paired_fits(rows, wl, 4)
+    assert order == list("abcbcacababc")
+    assert {k: len(v) for k, v in out["times"].items()} == {"a": 4, "b": 4, "c": 4}
+    assert all(t >= 0 for v in out["times"].values() for t in v)
