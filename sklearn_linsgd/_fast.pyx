@@ -545,6 +545,13 @@ cdef struct DenseBatches:
     Py_ssize_t n_ahead, ahead_bi
 
 
+cdef void *_address(arr) except NULL:
+    """The address of the first byte of the C-contiguous, non-empty array
+    ``arr`` (the caller keeps ``arr`` alive)."""
+    cdef unsigned char[::1] raw = arr.reshape(-1).view(np.uint8)
+    return <void *> &raw[0]
+
+
 cdef object _scratch(Py_ssize_t n, object dtype, void **at, object fill=None):
     """A new array of ``max(n, 1)`` entries of ``dtype`` (all ``fill``
     unless None), its first entry's address in ``at``: a pass's buffer,
@@ -552,8 +559,7 @@ cdef object _scratch(Py_ssize_t n, object dtype, void **at, object fill=None):
     a = np.empty(max(n, 1), dtype=dtype)
     if fill is not None:
         a.fill(fill)
-    cdef unsigned char[::1] v = a.view(np.uint8)
-    at[0] = &v[0]
+    at[0] = _address(a)
     return a
 
 
@@ -1728,9 +1734,8 @@ cdef struct AdaPass:
 cdef void *_held(list held, arr) except NULL:
     """The address of the C-contiguous, non-empty array ``arr``, which
     ``held`` keeps alive."""
-    cdef unsigned char[::1] raw = arr.reshape(-1).view(np.uint8)
     held.append(arr)
-    return <void *> &raw[0]
+    return _address(arr)
 
 
 cdef AdaPass _ada_buffers(
